@@ -1,0 +1,3 @@
+//! The demo's reference data, built into the binary from `fixtures/`.
+
+pub mod load;

@@ -1,0 +1,73 @@
+//! Who may call what: one table of every route and the roles it admits,
+//! used by the authorisation layer and by the tests.
+
+use crate::model::Role;
+use axum::http::Method;
+
+/// What a route needs from the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// No token needed.
+    Public,
+    /// Any valid token.
+    Read,
+    /// Dispatchers and admins: incidents and team moves.
+    Dispatch,
+    /// Admins only: tokens and registers.
+    Admin,
+}
+
+impl Access {
+    /// Whether a caller with `role` may use a route that needs this.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::Public | Access::Read => true,
+            Access::Dispatch => matches!(role, Role::Admin | Role::Dispatcher),
+            Access::Admin => role == Role::Admin,
+        }
+    }
+
+    /// Who may, in words, for the 403 message.
+    pub fn who(self) -> &'static str {
+        match self {
+            Access::Public | Access::Read => "any role",
+            Access::Dispatch => "the dispatcher or admin role",
+            Access::Admin => "the admin role",
+        }
+    }
+}
+
+/// Every route: method, path as the router writes it, and what it needs.
+pub const ROUTES: &[(Method, &str, Access)] = &[
+    (Method::GET, "/api/v1/health", Access::Public),
+    (Method::GET, "/api/v1/events", Access::Read),
+    (Method::GET, "/api/v1/incidents", Access::Read),
+    (Method::POST, "/api/v1/incidents", Access::Dispatch),
+    (Method::GET, "/api/v1/incidents/{id}", Access::Read),
+    (
+        Method::GET,
+        "/api/v1/incidents/{id}/suggestions",
+        Access::Read,
+    ),
+    (
+        Method::POST,
+        "/api/v1/incidents/{id}/{action}",
+        Access::Dispatch,
+    ),
+    (Method::GET, "/api/v1/teams", Access::Read),
+    (Method::GET, "/api/v1/teams/{code}", Access::Read),
+    (Method::GET, "/api/v1/elevators", Access::Read),
+    (Method::GET, "/api/v1/elevators/{code}", Access::Read),
+    (Method::GET, "/api/v1/stats/incidents", Access::Read),
+    (Method::GET, "/api/v1/tokens", Access::Admin),
+    (Method::POST, "/api/v1/tokens", Access::Admin),
+    (Method::DELETE, "/api/v1/tokens/{id}", Access::Admin),
+];
+
+/// What the route `(method, path)` needs; `None` for a route not in the table.
+pub fn required(method: &Method, path: &str) -> Option<Access> {
+    ROUTES
+        .iter()
+        .find(|(m, p, _)| m == method && *p == path)
+        .map(|(_, _, a)| *a)
+}

@@ -1,0 +1,146 @@
+//! `/api/v1/incidents`: report, list, show, and every step of the flow.
+
+use super::extract::{Body, PathParam, Query, limit};
+use super::{ApiError, ApiResult, App, Caller};
+use crate::model::{Incident, IncidentStatus, NewIncident, Page, Team, Transition, city, time};
+use crate::store::IncidentFilter;
+use axum::Extension;
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+/// Query of `GET /incidents`.
+#[derive(Debug, Deserialize)]
+pub struct ListQuery {
+    status: Option<String>,
+    city: Option<String>,
+    day: Option<chrono::NaiveDate>,
+    cursor: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// A record with its version as an `ETag`, for `If-Match` on the next write.
+fn with_etag(status: StatusCode, incident: Incident) -> Response {
+    let tag = format!("\"{}\"", incident.version);
+    let mut r = (status, Json(incident)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&tag) {
+        r.headers_mut().insert(header::ETAG, v);
+    }
+    r
+}
+
+pub async fn create(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewIncident>,
+) -> ApiResult<Response> {
+    let (incident, events) = app.store.create_incident(&new, &caller.name).await?;
+    app.publish(events);
+    tracing::info!(id = incident.id, rescue_code = %incident.rescue_code, "incident reported");
+    Ok(with_etag(StatusCode::CREATED, incident))
+}
+
+pub async fn list(
+    State(app): State<App>,
+    Query(q): Query<ListQuery>,
+) -> ApiResult<Json<Page<Incident>>> {
+    let statuses = match &q.status {
+        Some(s) => IncidentStatus::parse_filter(s).map_err(ApiError::invalid)?,
+        None => Vec::new(),
+    };
+    let (from, to) = match q.day {
+        Some(d) => {
+            let (a, b) = time::day_bounds(d);
+            (Some(a), Some(b))
+        }
+        None => (None, None),
+    };
+    let filter = IncidentFilter {
+        statuses,
+        city: q.city.as_deref().map(city::full_name),
+        from,
+        to,
+        cursor: q.cursor,
+        limit: limit(q.limit),
+    };
+    Ok(Json(app.store.incidents(&filter).await?))
+}
+
+pub async fn show(State(app): State<App>, PathParam(id): PathParam<i64>) -> ApiResult<Response> {
+    Ok(with_etag(StatusCode::OK, app.store.incident(id).await?))
+}
+
+/// A team that could be sent, and why it is suggested.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The team.
+    #[serde(flatten)]
+    pub team: Team,
+    /// 维保单位本队, 同区县 or 同城市.
+    pub reason: String,
+}
+
+pub async fn suggestions(
+    State(app): State<App>,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<Vec<Suggestion>>> {
+    let found = app.store.suggestions(id).await?;
+    Ok(Json(
+        found
+            .into_iter()
+            .map(|(team, reason)| Suggestion { team, reason })
+            .collect(),
+    ))
+}
+
+/// Reads `If-Match: "3"` (or `3`, or `W/"3"`) as version 3.
+fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
+    let Some(v) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let text = v.to_str().unwrap_or("").trim();
+    let bare = text.trim_start_matches("W/").trim_matches('"');
+    bare.parse().map(Some).map_err(|_| {
+        ApiError::bad_request(format!(
+            "`If-Match: {text}` is not a version; send the record's `version`, e.g. \"3\""
+        ))
+    })
+}
+
+pub async fn step(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    PathParam((id, action)): PathParam<(i64, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    const ACTIONS: [&str; 7] = [
+        "dispatch", "arrive", "release", "close", "cancel", "escalate", "note",
+    ];
+    if !ACTIONS.contains(&action.as_str()) {
+        return Err(ApiError::not_found(format!(
+            "no step `{action}`; the steps are {}",
+            ACTIONS.join(", ")
+        )));
+    }
+    let mut fields: serde_json::Map<String, serde_json::Value> = if body.is_empty() {
+        Default::default()
+    } else {
+        serde_json::from_slice(&body)
+            .map_err(|e| ApiError::bad_request(format!("the request body: {e}")))?
+    };
+    fields.insert("action".into(), serde_json::Value::String(action));
+    let transition: Transition = serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|e| ApiError::invalid(format!("the request body: {e}")))?;
+    let expected = if_match(&headers)?;
+    let (incident, events) = app
+        .store
+        .transition(id, &transition, expected, &caller.name)
+        .await?;
+    app.publish(events);
+    tracing::info!(id, step = transition.name(), status = %incident.status, "incident step");
+    Ok(with_etag(StatusCode::OK, incident))
+}

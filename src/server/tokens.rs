@@ -1,0 +1,63 @@
+//! `/api/v1/tokens`: admins issue, list and revoke tokens.
+
+use super::extract::{Body, PathParam};
+use super::{ApiResult, App, Caller};
+use crate::model::Role;
+use crate::store::TokenRecord;
+use axum::Extension;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+
+/// Body of `POST /tokens`.
+#[derive(Debug, Deserialize)]
+pub struct NewToken {
+    name: String,
+    role: Role,
+    /// Days until it stops working; never when absent.
+    expires_in_days: Option<i64>,
+}
+
+/// A new token: the secret, shown this once, and its record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct IssuedToken {
+    /// The secret to send as `Authorization: Bearer …`.
+    pub token: String,
+    /// The stored record.
+    #[serde(flatten)]
+    pub record: TokenRecord,
+}
+
+pub async fn create(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    Body(new): Body<NewToken>,
+) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
+    let expires = match new.expires_in_days {
+        Some(d) if d <= 0 => {
+            return Err(super::ApiError::invalid(
+                "`expires_in_days` must be 1 or more",
+            ));
+        }
+        Some(d) => Some(chrono::Utc::now() + chrono::Duration::days(d)),
+        None => None,
+    };
+    let (token, record) = app.store.create_token(&new.name, new.role, expires).await?;
+    tracing::info!(by = %caller.name, name = %record.name, role = %record.role, "token issued");
+    Ok((StatusCode::CREATED, Json(IssuedToken { token, record })))
+}
+
+pub async fn list(State(app): State<App>) -> ApiResult<Json<Vec<TokenRecord>>> {
+    Ok(Json(app.store.list_tokens().await?))
+}
+
+pub async fn revoke(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+) -> ApiResult<Json<TokenRecord>> {
+    let record = app.store.revoke_token(id).await?;
+    tracing::info!(by = %caller.name, id, "token revoked");
+    Ok(Json(record))
+}

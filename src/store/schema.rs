@@ -1,0 +1,139 @@
+//! The schema, as numbered migrations applied at start.
+//!
+//! Each migration is written once; the few words the two dialects spell
+//! differently are filled in per backend.
+
+use super::{Backend, Result, Store};
+use sqlx::AssertSqlSafe;
+
+/// `(version, statements)`, applied in order, each in one transaction.
+const MIGRATIONS: &[(i64, &str)] = &[(
+    1,
+    r#"
+CREATE TABLE tokens (
+    id {{ID}},
+    name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL,
+    expires_at BIGINT,
+    revoked_at BIGINT
+);
+CREATE TABLE teams (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    company TEXT NOT NULL,
+    city TEXT NOT NULL,
+    district TEXT NOT NULL,
+    phone TEXT NOT NULL,
+    status TEXT NOT NULL,
+    incident_id BIGINT,
+    version BIGINT NOT NULL
+);
+CREATE INDEX teams_city ON teams (city, district);
+CREATE TABLE elevators (
+    rescue_code TEXT PRIMARY KEY,
+    registration_code TEXT NOT NULL UNIQUE,
+    city TEXT NOT NULL,
+    district TEXT NOT NULL,
+    street TEXT NOT NULL,
+    address TEXT NOT NULL,
+    place_type TEXT NOT NULL,
+    maintenance_company TEXT NOT NULL,
+    team_code TEXT NOT NULL
+);
+CREATE INDEX elevators_city ON elevators (city, district);
+CREATE TABLE incidents (
+    id {{ID}},
+    status TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    priority BIGINT NOT NULL,
+    rescue_code TEXT NOT NULL,
+    city TEXT NOT NULL,
+    district TEXT NOT NULL,
+    address TEXT NOT NULL,
+    place_type TEXT NOT NULL,
+    trapped BIGINT NOT NULL,
+    freed BIGINT,
+    vulnerable TEXT NOT NULL,
+    caller TEXT,
+    note TEXT,
+    team_code TEXT,
+    reported_at BIGINT NOT NULL,
+    dispatched_at BIGINT,
+    on_scene_at BIGINT,
+    released_at BIGINT,
+    closed_at BIGINT,
+    cancelled_at BIGINT,
+    cancel_reason TEXT,
+    escalated_at BIGINT,
+    escalation_reason TEXT
+);
+CREATE INDEX incidents_status ON incidents (status);
+CREATE INDEX incidents_reported ON incidents (reported_at);
+CREATE TABLE incident_timeline (
+    id {{ID}},
+    incident_id BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX incident_timeline_incident ON incident_timeline (incident_id, id);
+CREATE TABLE events (
+    id {{ID}},
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    data TEXT NOT NULL
+)
+"#,
+)];
+
+impl Store {
+    /// Applies the migrations this database has not seen. Several servers
+    /// starting at once on one PostgreSQL take turns on an advisory lock.
+    pub(super) async fn migrate(&self) -> Result<()> {
+        let mut tx = self.write().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(96333)")
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS schema_migrations \
+             (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+        )
+        .execute(&mut *tx)
+        .await?;
+        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+            .fetch_one(&mut *tx)
+            .await?;
+        let applied = applied.unwrap_or(0);
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+            for statement in self.dialect(sql).split(';') {
+                if statement.trim().is_empty() {
+                    continue;
+                }
+                sqlx::query(AssertSqlSafe(statement.to_string()))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(chrono::Utc::now().timestamp_millis())
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    fn dialect(&self, sql: &str) -> String {
+        let id = match self.backend {
+            Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+            Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+        };
+        sql.replace("{{ID}}", id)
+    }
+}

@@ -1,1 +1,139 @@
-//! placeholder
+//! The command line: clap definitions, one module per command group, and
+//! the dispatch from a parsed command line to its module's `run`.
+
+pub mod board;
+pub mod completions;
+pub mod demo;
+pub mod elevator;
+pub mod exit;
+pub mod incident;
+pub mod output;
+pub mod serve;
+pub mod settings;
+pub mod stats;
+pub mod team;
+pub mod token;
+
+pub use exit::{CliError, CliResult, Exit};
+
+use clap::{Args, Parser, Subcommand};
+use output::Format;
+use settings::{ColorChoice, Settings};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success (for a check: nothing listed)
+  1  a check found something listed, rows were rejected, or an unexpected failure
+  2  usage error
+  3  the server could not be reached
+  4  not authorised (no token, a bad token, or a role that may not do this)
+  5  not found
+  6  conflict (someone changed it first, or it is held)
+  7  invalid input data";
+
+/// safedesk: the terminal toolkit of the provincial safety-supervision
+/// platform — 96333 elevator dispatch, registers, checks — and its server.
+#[derive(Debug, Parser)]
+#[command(name = "safedesk", version, after_help = EXIT_CODES, propagate_version = true)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: Global,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct Global {
+    /// The API address [default: http://127.0.0.1:9633]
+    #[arg(long, global = true, env = "SAFEDESK_API", value_name = "URL")]
+    pub api: Option<String>,
+    /// The API token (an admin makes one with `safedesk token create`)
+    #[arg(long, global = true, env = "SAFEDESK_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// How records are printed on stdout [default: table]
+    #[arg(long, global = true, env = "SAFEDESK_FORMAT", value_enum)]
+    pub format: Option<Format>,
+    /// When to use colour; NO_COLOR in the environment turns `auto` off
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        value_name = "WHEN"
+    )]
+    pub color: ColorChoice,
+    /// Print no messages on stderr, only data and errors
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Log more on stderr (-v info, -vv debug)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Every command group.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 96333 elevator-entrapment incidents: report, dispatch, close
+    #[command(subcommand)]
+    Incident(incident::IncidentCmd),
+    /// Rescue teams
+    #[command(subcommand)]
+    Team(team::TeamCmd),
+    /// Elevators on the platform
+    #[command(subcommand)]
+    Elevator(elevator::ElevatorCmd),
+    /// Figures: counts, arrival and rescue times
+    #[command(subcommand)]
+    Stats(stats::StatsCmd),
+    /// API tokens (admin)
+    #[command(subcommand)]
+    Token(token::TokenCmd),
+    /// The live 96333 dispatch board
+    Board(board::BoardArgs),
+    /// Run the REST server
+    Serve(serve::ServeArgs),
+    /// A seeded server, a live incident feed and the board, in one go
+    Demo(demo::DemoArgs),
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
+    /// Write the man pages into a directory
+    #[command(hide = true)]
+    Man(completions::ManArgs),
+}
+
+impl Cli {
+    /// The resolved settings for this command line.
+    pub fn settings(&self) -> CliResult<Settings> {
+        settings::resolve(
+            self.global.api.clone(),
+            self.global.token.clone(),
+            self.global.format,
+            self.global.color,
+            self.global.quiet,
+        )
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> CliResult {
+    match cli.command {
+        Command::Serve(args) => return serve::run(args).await,
+        Command::Completions(args) => return completions::run(args),
+        Command::Man(args) => return completions::man(args),
+        _ => {}
+    }
+    let settings = cli.settings()?;
+    match cli.command {
+        Command::Incident(cmd) => incident::run(cmd, &settings).await,
+        Command::Team(cmd) => team::run(cmd, &settings).await,
+        Command::Elevator(cmd) => elevator::run(cmd, &settings).await,
+        Command::Stats(cmd) => stats::run(cmd, &settings).await,
+        Command::Token(cmd) => token::run(cmd, &settings).await,
+        Command::Board(args) => board::run(args, &settings).await,
+        Command::Demo(args) => demo::run(args, &settings).await,
+        Command::Serve(_) | Command::Completions(_) | Command::Man(_) => Ok(()),
+    }
+}

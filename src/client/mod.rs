@@ -1,1 +1,375 @@
-//! placeholder
+//! The one typed HTTP client of the API, used by the commands, the board,
+//! the importer and the demo's simulator.
+//!
+//! Every HTTP status becomes a plain sentence in [`error`]; the event
+//! stream in [`stream`] reconnects on its own and resumes where it left off.
+
+pub mod error;
+pub mod stream;
+
+pub use error::ClientError;
+pub use stream::{EventStream, StreamItem};
+
+use crate::model::stats::IncidentStats;
+use crate::model::{
+    Elevator, Health, Incident, NewIncident, Page, Problem, Role, Team, Transition,
+};
+use crate::store::TokenRecord;
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::sync::Once;
+use std::time::Duration;
+
+/// The API address used when none is given.
+pub const DEFAULT_API: &str = "http://127.0.0.1:9633";
+
+/// A result from the client.
+pub type Result<T> = std::result::Result<T, ClientError>;
+
+/// A handle on one server, cheap to clone.
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    stream_http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+/// A team that could be sent to an incident, and why.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Suggestion {
+    /// The team.
+    #[serde(flatten)]
+    pub team: Team,
+    /// 维保单位本队, 同区县 or 同城市.
+    pub reason: String,
+}
+
+/// A token as issued: the secret, once, and its record.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IssuedToken {
+    /// The secret.
+    pub token: String,
+    /// The stored record.
+    #[serde(flatten)]
+    pub record: TokenRecord,
+}
+
+/// Filters for listing incidents.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct IncidentQuery {
+    /// Comma-separated statuses, or `open`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// City, short or full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// A local day, `YYYY-MM-DD`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Continue after this cursor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Filters for listing teams.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct TeamQuery {
+    /// City, short or full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// Team status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Continue after this cursor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Filters for finding elevators.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ElevatorQuery {
+    /// City, short or full name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+    /// District or county.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub district: Option<String>,
+    /// Text in the address or codes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub text: Option<String>,
+    /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Continue after this cursor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+/// Which figures to ask for.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct StatsQuery {
+    /// A local day.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub day: Option<String>,
+    /// A month, `YYYY-MM`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub month: Option<String>,
+    /// `city` or `day`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
+    /// Only this city.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub city: Option<String>,
+}
+
+/// Installs the TLS crypto provider once per process (ring: the same one
+/// sqlx uses, and no C build).
+pub fn init_crypto() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+impl Client {
+    /// A client for the API at `base` (e.g. `http://127.0.0.1:9633`).
+    pub fn new(base: &str, token: Option<String>) -> Result<Client> {
+        init_crypto();
+        let base = base
+            .trim_end_matches('/')
+            .trim_end_matches("/api/v1")
+            .to_string();
+        if !(base.starts_with("http://") || base.starts_with("https://")) {
+            return Err(ClientError::Usage(format!(
+                "`{base}` is not an API address; write it as http://HOST:PORT"
+            )));
+        }
+        let agent = concat!("safedesk/", env!("CARGO_PKG_VERSION"));
+        let build = |b: reqwest::ClientBuilder| {
+            b.user_agent(agent)
+                .connect_timeout(Duration::from_secs(5))
+                .build()
+                .map_err(|e| ClientError::Usage(format!("cannot set up HTTP: {e}")))
+        };
+        Ok(Client {
+            http: build(reqwest::Client::builder().timeout(Duration::from_secs(30)))?,
+            // No total timeout on the stream; a read timeout of three
+            // keep-alive intervals finds a dead connection.
+            stream_http: build(reqwest::Client::builder().read_timeout(Duration::from_secs(45)))?,
+            base,
+            token,
+        })
+    }
+
+    /// The API address, as given.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut r = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base));
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {
+        let response = req
+            .send()
+            .await
+            .map_err(|e| ClientError::from_transport(&self.base, e))?;
+        let status = response.status();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| ClientError::from_transport(&self.base, e))?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                ClientError::Protocol(format!("the server's answer could not be read: {e}"))
+            });
+        }
+        let problem: Option<Problem> = serde_json::from_slice(&bytes).ok();
+        Err(ClientError::from_status(status, problem))
+    }
+
+    async fn get<T: DeserializeOwned, Q: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &Q,
+    ) -> Result<T> {
+        self.send(self.request(Method::GET, path).query(query))
+            .await
+    }
+
+    /// `GET /health`: whether the server and its database answer.
+    pub async fn health(&self) -> Result<Health> {
+        self.get("/health", &()).await
+    }
+
+    /// Reports a new incident.
+    pub async fn create_incident(&self, new: &NewIncident) -> Result<Incident> {
+        self.send(self.request(Method::POST, "/incidents").json(new))
+            .await
+    }
+
+    /// One page of incidents, newest first.
+    pub async fn incidents(&self, q: &IncidentQuery) -> Result<Page<Incident>> {
+        self.get("/incidents", q).await
+    }
+
+    /// Every incident that matches, following the pages, up to `max`.
+    pub async fn all_incidents(&self, q: &IncidentQuery, max: usize) -> Result<Vec<Incident>> {
+        let mut q = q.clone();
+        q.limit = Some(q.limit.unwrap_or(1000).min(max as i64).max(1));
+        let mut out = Vec::new();
+        loop {
+            let page = self.incidents(&q).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) if out.len() < max => q.cursor = Some(next),
+                _ => break,
+            }
+        }
+        out.truncate(max);
+        Ok(out)
+    }
+
+    /// One incident with its timeline.
+    pub async fn incident(&self, id: i64) -> Result<Incident> {
+        self.get(&format!("/incidents/{id}"), &()).await
+    }
+
+    /// Teams to send to an incident, best first.
+    pub async fn suggestions(&self, id: i64) -> Result<Vec<Suggestion>> {
+        self.get(&format!("/incidents/{id}/suggestions"), &()).await
+    }
+
+    /// Takes one step of an incident. With `expected_version`, the step
+    /// fails with a conflict when someone changed the incident first.
+    pub async fn step(
+        &self,
+        id: i64,
+        step: &Transition,
+        expected_version: Option<i64>,
+    ) -> Result<Incident> {
+        let mut body = serde_json::to_value(step).unwrap_or_default();
+        if let Some(map) = body.as_object_mut() {
+            map.remove("action");
+        }
+        let mut req = self
+            .request(Method::POST, &format!("/incidents/{id}/{}", step.name()))
+            .json(&body);
+        if let Some(v) = expected_version {
+            req = req.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
+        }
+        self.send(req).await
+    }
+
+    /// Every team that matches, following the pages.
+    pub async fn teams(&self, q: &TeamQuery) -> Result<Vec<Team>> {
+        let mut q = q.clone();
+        q.limit = Some(1000);
+        let mut out = Vec::new();
+        loop {
+            let page: Page<Team> = self.get("/teams", &q).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) => q.cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// One team by code.
+    pub async fn team(&self, code: &str) -> Result<Team> {
+        self.get(&format!("/teams/{}", encode(code)), &()).await
+    }
+
+    /// One elevator by rescue code.
+    pub async fn elevator(&self, code: &str) -> Result<Elevator> {
+        self.get(&format!("/elevators/{}", encode(code)), &()).await
+    }
+
+    /// One page of elevators.
+    pub async fn elevators(&self, q: &ElevatorQuery) -> Result<Page<Elevator>> {
+        self.get("/elevators", q).await
+    }
+
+    /// Incident figures.
+    pub async fn stats(&self, q: &StatsQuery) -> Result<Vec<IncidentStats>> {
+        self.get("/stats/incidents", q).await
+    }
+
+    /// Issues a token.
+    pub async fn create_token(
+        &self,
+        name: &str,
+        role: Role,
+        expires_in_days: Option<i64>,
+    ) -> Result<IssuedToken> {
+        let body =
+            serde_json::json!({ "name": name, "role": role, "expires_in_days": expires_in_days });
+        self.send(self.request(Method::POST, "/tokens").json(&body))
+            .await
+    }
+
+    /// Every token.
+    pub async fn tokens(&self) -> Result<Vec<TokenRecord>> {
+        self.get("/tokens", &()).await
+    }
+
+    /// Revokes a token by id.
+    pub async fn revoke_token(&self, id: i64) -> Result<TokenRecord> {
+        self.send(self.request(Method::DELETE, &format!("/tokens/{id}")))
+            .await
+    }
+
+    /// The live event stream, resuming after `after` (or from now).
+    pub fn events(&self, after: Option<i64>) -> EventStream {
+        stream::EventStream::start(self.clone(), after)
+    }
+
+    fn stream_request(&self, after: Option<i64>) -> RequestBuilder {
+        let mut r = self
+            .stream_http
+            .get(format!("{}/api/v1/events", self.base))
+            .header(reqwest::header::ACCEPT, "text/event-stream");
+        if let Some(t) = &self.token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(id) = after {
+            r = r.header("Last-Event-ID", id.to_string());
+        }
+        r
+    }
+}
+
+/// Escapes a path segment.
+fn encode(segment: &str) -> String {
+    let mut out = String::new();
+    for b in segment.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Whether a status means the caller should retry later.
+pub fn is_retryable(status: StatusCode) -> bool {
+    status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS
+}

@@ -126,10 +126,18 @@ pub async fn stream(
     if *feed.stopping.borrow() {
         feed.table_has_more = false;
     }
-    let events = futures_util::stream::unfold(feed, |mut feed| async move {
+    // The greeting tells the client the id it resumes from, so a client
+    // that connects and drops before any change still resumes without a gap.
+    let ready = sse::Event::default()
+        .id(cursor.to_string())
+        .event("ready")
+        .data(format!("{{\"last_event_id\":{cursor}}}"));
+    let changes = futures_util::stream::unfold(feed, |mut feed| async move {
         let e = feed.next().await?;
         Some((Ok(to_sse(&e)), feed))
     });
+    let events =
+        futures_util::StreamExt::chain(futures_util::stream::once(async { Ok(ready) }), changes);
     Ok(Sse::new(events).keep_alive(
         KeepAlive::new()
             .interval(Duration::from_secs(15))

@@ -197,9 +197,20 @@ impl Store {
         new: &NewIncident,
         actor: &str,
     ) -> Result<(Incident, Vec<Event>)> {
+        self.create_incident_at(new, actor, Utc::now()).await
+    }
+
+    /// Records a new incident as reported at `at`; the demo uses it to
+    /// start with incidents whose clocks already run.
+    pub async fn create_incident_at(
+        &self,
+        new: &NewIncident,
+        actor: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(Incident, Vec<Event>)> {
         validate_new(new)?;
         let elevator = self.elevator(&new.rescue_code).await?;
-        let now = Utc::now().timestamp_millis();
+        let now = at.timestamp_millis();
         let priority = initial_priority(new.trapped, &new.vulnerable, elevator.place_type);
         let mut tx = self.write().await?;
         let id: i64 = sqlx::query_scalar(
@@ -539,9 +550,17 @@ impl Store {
     /// Loads closed incidents from an earlier period, with their timelines,
     /// in one transaction. Used to seed the demo; emits no events.
     pub async fn seed_history(&self, history: &[HistoricIncident]) -> Result<()> {
+        let codes: std::collections::HashSet<&str> =
+            history.iter().map(|h| h.rescue_code.as_str()).collect();
+        let mut elevators = std::collections::HashMap::new();
+        for code in codes {
+            elevators.insert(code, self.elevator(code).await?);
+        }
         let mut tx = self.write().await?;
         for h in history {
-            let elevator = self.elevator(&h.rescue_code).await?;
+            let Some(elevator) = elevators.get(h.rescue_code.as_str()) else {
+                continue;
+            };
             let priority = initial_priority(h.trapped, &h.vulnerable, elevator.place_type);
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO incidents (status, version, priority, rescue_code, city, district, \

@@ -10,7 +10,7 @@ mod registers;
 mod schema;
 mod tokens;
 
-pub use incidents::IncidentFilter;
+pub use incidents::{HistoricIncident, IncidentFilter};
 pub use registers::{ElevatorFilter, TeamFilter};
 pub use tokens::TokenRecord;
 

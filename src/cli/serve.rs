@@ -1,0 +1,32 @@
+//! `safedesk serve`: the REST server.
+
+use super::exit::CliResult;
+use crate::server::{self, ServeOptions};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Options of `safedesk serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address and port to listen on
+    #[arg(long, default_value = "127.0.0.1:9633", env = "SAFEDESK_LISTEN")]
+    pub listen: SocketAddr,
+    /// Where the SQLite database and the admin token live [default: $XDG_DATA_HOME/safedesk]
+    #[arg(long, env = "SAFEDESK_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// A database URL (postgres://USER@HOST/DB) instead of SQLite in the data directory
+    #[arg(long, env = "SAFEDESK_DB", value_name = "URL", hide_env_values = true)]
+    pub db: Option<String>,
+}
+
+/// Runs the server until Ctrl-C or SIGTERM.
+pub async fn run(args: ServeArgs) -> CliResult {
+    server::run(ServeOptions {
+        listen: args.listen,
+        data_dir: args.data_dir.unwrap_or_else(server::default_data_dir),
+        db: args.db,
+    })
+    .await?;
+    Ok(())
+}

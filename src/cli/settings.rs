@@ -1,0 +1,160 @@
+//! Raw flags become one resolved [`Settings`] before any command runs:
+//! flags over environment over the config file over defaults.
+
+use super::exit::{CliError, CliResult};
+use super::output::{Format, Printer};
+use crate::client::{Client, DEFAULT_API};
+use serde::Deserialize;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+/// When to colour output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The config file, `$XDG_CONFIG_HOME/safedesk/config.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// The API address.
+    pub api: Option<String>,
+    /// The token.
+    pub token: Option<String>,
+    /// The default output format: table, json or csv.
+    pub format: Option<String>,
+}
+
+/// Everything a command needs to know about how it was asked to run.
+#[derive(Clone)]
+pub struct Settings {
+    /// The API address.
+    pub api: String,
+    /// The token, if one was found.
+    pub token: Option<String>,
+    /// Where the token came from, for error hints.
+    pub token_source: String,
+    /// The printer.
+    pub printer: Printer,
+    /// Whether colour is on.
+    pub color: bool,
+}
+
+impl Settings {
+    /// A client for the resolved API and token.
+    pub fn client(&self) -> CliResult<Client> {
+        Ok(Client::new(&self.api, self.token.clone())?)
+    }
+}
+
+/// Where the config file is.
+pub fn config_path() -> Option<PathBuf> {
+    directories::ProjectDirs::from("", "", "safedesk").map(|d| d.config_dir().join("config.toml"))
+}
+
+fn read_config() -> CliResult<ConfigFile> {
+    let Some(path) = config_path() else {
+        return Ok(ConfigFile::default());
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),
+        Err(e) => {
+            return Err(CliError::usage(format!(
+                "cannot read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    toml::from_str(&text).map_err(|e| {
+        CliError::usage(format!(
+            "the config file {} is not valid: {e}",
+            path.display()
+        ))
+    })
+}
+
+/// Decides colour once: the flag, then NO_COLOR, then whether stdout is a terminal.
+pub fn resolve_color(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    }
+}
+
+/// Whether the API address points at this machine.
+fn is_loopback(api: &str) -> bool {
+    let rest = api.split("://").nth(1).unwrap_or(api);
+    rest.starts_with("127.") || rest.starts_with("localhost") || rest.starts_with("[::1]")
+}
+
+/// A token left by a local `safedesk serve` or `safedesk demo` in the
+/// default data directory; used only for an API on this machine.
+fn local_token() -> Option<(String, String)> {
+    let data = crate::server::default_data_dir();
+    [
+        data.join("admin.token"),
+        data.join("demo").join("admin.token"),
+    ]
+    .into_iter()
+    .find_map(|p| {
+        let t = std::fs::read_to_string(&p).ok()?.trim().to_string();
+        (!t.is_empty()).then(|| (t, p.display().to_string()))
+    })
+}
+
+/// Resolves the settings from the global flags (which clap has already
+/// filled from the environment), the config file and the defaults.
+pub fn resolve(
+    api: Option<String>,
+    token: Option<String>,
+    format: Option<Format>,
+    color: ColorChoice,
+    quiet: bool,
+) -> CliResult<Settings> {
+    let config = read_config()?;
+    let api = api
+        .or(config.api)
+        .unwrap_or_else(|| DEFAULT_API.to_string());
+    let format = match (format, config.format.as_deref()) {
+        (Some(f), _) => f,
+        (None, Some("json")) => Format::Json,
+        (None, Some("csv")) => Format::Csv,
+        (None, Some("table") | None) => Format::Table,
+        (None, Some(other)) => {
+            return Err(CliError::usage(format!(
+                "the config file says `format = \"{other}\"`; use table, json or csv"
+            )));
+        }
+    };
+    let (token, token_source) = match (token, config.token) {
+        (Some(t), _) => (Some(t), "--token / SAFEDESK_TOKEN".to_string()),
+        (None, Some(t)) => (Some(t), "the config file".to_string()),
+        (None, None) => match local_token().filter(|_| is_loopback(&api)) {
+            Some((t, path)) => (Some(t), path),
+            None => (None, "nowhere".to_string()),
+        },
+    };
+    let color = resolve_color(color);
+    Ok(Settings {
+        api,
+        token,
+        token_source,
+        printer: Printer {
+            format,
+            color,
+            quiet,
+        },
+        color,
+    })
+}

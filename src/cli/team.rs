@@ -1,0 +1,78 @@
+//! `safedesk team …`: the rescue teams and where they are.
+
+use super::exit::CliResult;
+use super::output::{Column, Tone};
+use super::settings::Settings;
+use crate::client::TeamQuery;
+use crate::model::{Team, TeamStatus, city};
+use clap::{Args, Subcommand};
+
+/// The team commands.
+#[derive(Debug, Subcommand)]
+pub enum TeamCmd {
+    /// List rescue teams
+    List(ListArgs),
+    /// Show one team
+    Show {
+        /// The team's code, e.g. T0001
+        code: String,
+    },
+}
+
+/// Options of `team list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this city (南京 or 南京市)
+    #[arg(long, value_name = "C")]
+    pub city: Option<String>,
+    /// Only this status: available, dispatched, on_scene, off_duty
+    #[arg(long, value_name = "S")]
+    pub status: Option<TeamStatus>,
+}
+
+fn tone(t: &Team) -> Tone {
+    match t.status {
+        TeamStatus::Available => Tone::Good,
+        TeamStatus::Dispatched | TeamStatus::OnScene => Tone::Warn,
+        TeamStatus::OffDuty => Tone::Plain,
+    }
+}
+
+fn columns() -> Vec<Column<Team>> {
+    vec![
+        Column::new("CODE", |t| t.code.clone()),
+        Column::new("NAME", |t| t.name.clone()),
+        Column::new("CITY", |t| city::short_name(&t.city).to_string()),
+        Column::new("DISTRICT", |t| t.district.clone()),
+        Column::toned("STATUS", |t| t.status.to_string(), tone),
+        Column::new("INCIDENT", |t| {
+            t.incident.map(|i| i.to_string()).unwrap_or_default()
+        }),
+        Column::new("PHONE", |t| t.phone.clone()),
+        Column::new("COMPANY", |t| t.company.clone()),
+    ]
+}
+
+/// Runs a team command.
+pub async fn run(cmd: TeamCmd, settings: &Settings) -> CliResult {
+    let client = settings.client()?;
+    let p = &settings.printer;
+    match cmd {
+        TeamCmd::List(a) => {
+            let q = TeamQuery {
+                city: a.city.as_deref().map(city::full_name),
+                status: a.status.map(|s| s.to_string()),
+                ..Default::default()
+            };
+            let teams = client.teams(&q).await?;
+            if teams.is_empty() {
+                p.note("no teams match");
+            }
+            p.list(&teams, &columns())
+        }
+        TeamCmd::Show { code } => {
+            let t = client.team(&code).await?;
+            p.list(std::slice::from_ref(&t), &columns())
+        }
+    }
+}

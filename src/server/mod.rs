@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 use tokio::sync::{broadcast, watch};
-use tower_http::trace::TraceLayer;
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// What every handler shares: the store and the live event fan-out.
 #[derive(Clone)]
@@ -96,14 +96,18 @@ pub fn router(app: App) -> Router {
     api.fallback(|| async {
         ApiError::not_found("no such route; the API lives under /api/v1 (see `GET /api/v1/health`)")
     })
-    .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-        let route = req
-            .extensions()
-            .get::<MatchedPath>()
-            .map(|p| p.as_str().to_string())
-            .unwrap_or_else(|| "unmatched".into());
-        tracing::info_span!("request", method = %req.method(), route)
-    }))
+    .layer(
+        TraceLayer::new_for_http()
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO))
+            .make_span_with(|req: &Request| {
+                let route = req
+                    .extensions()
+                    .get::<MatchedPath>()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_else(|| "unmatched".into());
+                tracing::info_span!("request", method = %req.method(), route)
+            }),
+    )
     .with_state(app)
 }
 

@@ -36,7 +36,9 @@ pub fn run(args: CompletionsArgs) -> CliResult {
 /// Every man page, as `(file name, roff text)`.
 pub fn pages() -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
-    collect(Cli::command(), "safedesk".to_string(), &mut out);
+    let mut cmd = Cli::command();
+    cmd.build(); // propagates the global options and the version into every page
+    collect(cmd, "safedesk".to_string(), &mut out);
     out
 }
 
@@ -46,7 +48,10 @@ fn collect(cmd: clap::Command, name: String, out: &mut Vec<(String, Vec<u8>)>) {
     if clap_mangen::Man::new(cmd.clone()).render(&mut buf).is_ok() {
         out.push((format!("{name}.1"), buf));
     }
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+    for sub in cmd
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set() && s.get_name() != "help")
+    {
         collect(sub.clone(), format!("{name}-{}", sub.get_name()), out);
     }
 }

@@ -54,6 +54,8 @@ pub async fn run(cmd: ElevatorCmd, settings: &Settings) -> CliResult {
     let p = &settings.printer;
     match cmd {
         ElevatorCmd::Show { code } => {
+            // Not a code at all is a typing mistake (7), not an unknown elevator (5).
+            crate::model::team::validate_rescue_code(&code).map_err(super::CliError::invalid)?;
             let e = client.elevator(&code).await?;
             let fields = vec![
                 ("rescue code", e.rescue_code.clone()),

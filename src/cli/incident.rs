@@ -179,7 +179,15 @@ pub async fn run(cmd: IncidentCmd, settings: &Settings) -> CliResult {
         after.status,
         after.version
     ));
-    p.list(std::slice::from_ref(&after), &columns())
+    one(settings, &after)
+}
+
+/// One incident after a step: the record itself in JSON, one row otherwise.
+fn one(settings: &Settings, i: &Incident) -> CliResult {
+    match settings.printer.format {
+        Format::Json => settings.printer.json(i),
+        _ => settings.printer.list(std::slice::from_ref(i), &columns()),
+    }
 }
 
 fn arrival_tone(i: &Incident) -> Tone {

@@ -34,7 +34,13 @@ Exit codes:
 /// safedesk: the terminal toolkit of the provincial safety-supervision
 /// platform — 96333 elevator dispatch, registers, checks — and its server.
 #[derive(Debug, Parser)]
-#[command(name = "safedesk", version, after_help = EXIT_CODES, propagate_version = true)]
+#[command(
+    name = "safedesk",
+    version,
+    after_help = EXIT_CODES,
+    propagate_version = true,
+    disable_help_subcommand = true
+)]
 pub struct Cli {
     /// Options every command takes.
     #[command(flatten)]

@@ -1,7 +1,7 @@
 //! `safedesk team …`: the rescue teams and where they are.
 
 use super::exit::CliResult;
-use super::output::{Column, Tone};
+use super::output::{Column, Format, Tone};
 use super::settings::Settings;
 use crate::client::TeamQuery;
 use crate::model::{Team, TeamStatus, city};
@@ -72,7 +72,10 @@ pub async fn run(cmd: TeamCmd, settings: &Settings) -> CliResult {
         }
         TeamCmd::Show { code } => {
             let t = client.team(&code).await?;
-            p.list(std::slice::from_ref(&t), &columns())
+            match p.format {
+                Format::Json => p.json(&t),
+                _ => p.list(std::slice::from_ref(&t), &columns()),
+            }
         }
     }
 }

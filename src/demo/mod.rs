@@ -127,8 +127,19 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
         "demo: serving {api}/api/v1 with {} elevators, {} teams and {} closed incidents of 2026-11",
         seeded.elevators, seeded.teams, seeded.incidents
     ));
+    let default_place =
+        opts.listen.port() == 9633 && opts.data_dir == server::default_data_dir().join("demo");
+    let token_hint = if default_place {
+        String::new()
+    } else {
+        format!(
+            " --token \"$(cat {})\"",
+            opts.data_dir.join("admin.token").display()
+        )
+    };
     say(&format!(
-        "demo: data in {}; in another terminal: safedesk --api {api} incident list --status open",
+        "demo: data in {}; in another terminal: safedesk --api {api}{token_hint} incident list \
+         --status open",
         opts.data_dir.display()
     ));
     say(&format!(

@@ -252,11 +252,12 @@ pub struct ServeOptions {
 /// serves until Ctrl-C or SIGTERM.
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     use anyhow::Context;
-    let store = open_store(&opts.data_dir, opts.db.as_deref()).await?;
-    first_start(&store, &opts.data_dir).await?;
+    // Listen first: a taken port fails before anything is written.
     let listener = TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
+    let store = open_store(&opts.data_dir, opts.db.as_deref()).await?;
+    first_start(&store, &opts.data_dir).await?;
     let addr = listener.local_addr()?;
     eprintln!(
         "safedesk: serving http://{addr}/api/v1 ({})",

@@ -214,7 +214,7 @@ impl Store {
             conds.push(("district = ?".to_string(), Some(Bind::Text(d.clone()))));
         }
         if let Some(t) = &f.text {
-            let like = format!("%{}%", t.replace('%', "").replace('_', ""));
+            let like = format!("%{}%", t.replace(['%', '_'], ""));
             conds.push((
                 "(address LIKE ? OR street LIKE ? OR rescue_code LIKE ? OR registration_code LIKE ?)"
                     .to_string(),

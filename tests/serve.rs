@@ -37,7 +37,10 @@ fn terminate(child: &mut Child) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(Instant::now() < deadline, "the server did not stop on SIGTERM");
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -69,15 +72,22 @@ fn first_start_writes_a_private_admin_token_and_tokens_work() {
 
     // `token create` prints the token alone on stdout.
     let o = bin()
-        .args(["--api", &api, "--token", &admin, "token", "create", "--role", "viewer"])
+        .args([
+            "--api", &api, "--token", &admin, "token", "create", "--role", "viewer",
+        ])
         .args(["--name", "大屏"])
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let viewer = stdout(&o).trim().to_string();
-    assert!(viewer.starts_with("sd_") && !viewer.contains(' '), "{viewer}");
+    assert!(
+        viewer.starts_with("sd_") && !viewer.contains(' '),
+        "{viewer}"
+    );
     let o = bin()
-        .args(["--api", &api, "--token", &viewer, "--format", "json", "team", "list"])
+        .args([
+            "--api", &api, "--token", &viewer, "--format", "json", "team", "list",
+        ])
         .output()
         .unwrap();
     assert_eq!(code(&o), 0, "a viewer reads: {}", stderr(&o));
@@ -89,15 +99,28 @@ fn first_start_writes_a_private_admin_token_and_tokens_work() {
 
     // Revoked means revoked at once.
     let o = bin()
-        .args(["--api", &api, "--token", &admin, "--format", "json", "token", "list"])
+        .args([
+            "--api", &api, "--token", &admin, "--format", "json", "token", "list",
+        ])
         .output()
         .unwrap();
     let tokens = json(&o);
-    let id = tokens.as_array().unwrap().iter().find(|t| t["name"] == "大屏").unwrap()["id"]
+    let id = tokens
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "大屏")
+        .unwrap()["id"]
         .to_string();
-    let o = bin().args(["--api", &api, "--token", &admin, "token", "revoke", &id]).output().unwrap();
+    let o = bin()
+        .args(["--api", &api, "--token", &admin, "token", "revoke", &id])
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = bin().args(["--api", &api, "--token", &viewer, "team", "list"]).output().unwrap();
+    let o = bin()
+        .args(["--api", &api, "--token", &viewer, "team", "list"])
+        .output()
+        .unwrap();
     assert_eq!(code(&o), 4);
 
     // A second start keeps the first admin token and makes no other.
@@ -124,7 +147,14 @@ fn the_headless_demo_feeds_calls_and_moves_them_on() {
     let port = free_port();
     let api = format!("http://127.0.0.1:{port}");
     let mut demo = bin()
-        .args(["demo", "--no-board", "--speed", "900", "--listen", &format!("127.0.0.1:{port}")])
+        .args([
+            "demo",
+            "--no-board",
+            "--speed",
+            "900",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
         .arg("--data-dir")
         .arg(dir.path())
         .stderr(Stdio::null())

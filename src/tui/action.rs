@@ -19,6 +19,10 @@ const ALERT_SECS: i64 = 30;
 
 /// Everything that can happen to the board.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "an action is built, applied once and dropped; never stored in bulk"
+)]
 pub enum Action {
     /// Selection (or chooser cursor) up one row.
     Up,
@@ -162,6 +166,8 @@ fn step_now(board: &mut Board, step: Transition) -> Vec<Command> {
 }
 
 fn normal(board: &mut Board, key: Action) -> Vec<Command> {
+    // Only the state is checked before the reason is asked; any
+    // non-empty text passes the reason check.
     let reason = || String::from("-");
     match key {
         Action::Up => {
@@ -210,7 +216,14 @@ fn normal(board: &mut Board, key: Action) -> Vec<Command> {
         Action::Release => {
             if let Some(i) = target(board, &Transition::Release { freed: None }) {
                 let (id, version, trapped) = (i.id, i.version, i.trapped);
-                open_prompt(board, Purpose::Freed { id, version, trapped });
+                open_prompt(
+                    board,
+                    Purpose::Freed {
+                        id,
+                        version,
+                        trapped,
+                    },
+                );
             }
             Vec::new()
         }
@@ -326,7 +339,10 @@ fn submit(board: &mut Board, prompt: Prompt) -> Vec<Command> {
         Purpose::Trapped { rescue_code } => match count(&input, 1) {
             Ok(0) => refuse(board, prompt, "at least one person must be trapped"),
             Ok(trapped) => {
-                board.notify(NoticeKind::Info, format!("reporting rescue code {rescue_code}"));
+                board.notify(
+                    NoticeKind::Info,
+                    format!("reporting rescue code {rescue_code}"),
+                );
                 vec![Command::Create(NewIncident {
                     rescue_code,
                     trapped,
@@ -335,7 +351,11 @@ fn submit(board: &mut Board, prompt: Prompt) -> Vec<Command> {
             }
             Err(why) => refuse(board, prompt, why),
         },
-        Purpose::Freed { id, version, trapped } => match count(&input, trapped) {
+        Purpose::Freed {
+            id,
+            version,
+            trapped,
+        } => match count(&input, trapped) {
             Ok(n) => {
                 let freed = if input.is_empty() { None } else { Some(n) };
                 board.notify(NoticeKind::Info, format!("incident {id}: release sent"));
@@ -344,10 +364,7 @@ fn submit(board: &mut Board, prompt: Prompt) -> Vec<Command> {
             }
             Err(why) => refuse(board, prompt, why),
         },
-        Purpose::CancelReason { id, version } | Purpose::EscalateReason { id, version }
-            if input.is_empty() =>
-        {
-            let _ = (id, version);
+        Purpose::CancelReason { .. } | Purpose::EscalateReason { .. } if input.is_empty() => {
             refuse(board, prompt, "a reason is needed")
         }
         Purpose::CancelReason { id, version } => {
@@ -367,11 +384,17 @@ fn confirm_key(board: &mut Board, confirm: Confirm, key: Action) -> Vec<Command>
     match key {
         Action::Answer(true) => {
             let Confirm { id, version, step } = confirm;
-            board.notify(NoticeKind::Info, format!("incident {id}: {} sent", step.name()));
+            board.notify(
+                NoticeKind::Info,
+                format!("incident {id}: {} sent", step.name()),
+            );
             vec![Command::Step { id, step, version }]
         }
         Action::Answer(false) | Action::Back => {
-            board.notify(NoticeKind::Info, format!("incident {}: nothing done", confirm.id));
+            board.notify(
+                NoticeKind::Info,
+                format!("incident {}: nothing done", confirm.id),
+            );
             Vec::new()
         }
         _ => {
@@ -395,7 +418,10 @@ fn choose_key(board: &mut Board, mut chooser: Chooser, key: Action) -> Vec<Comma
         }
         Action::Submit => {
             let team = if chooser.typed.is_empty() {
-                chooser.suggestions.get(chooser.cursor).map(|s| s.team.code.clone())
+                chooser
+                    .suggestions
+                    .get(chooser.cursor)
+                    .map(|s| s.team.code.clone())
             } else {
                 Some(chooser.typed.clone())
             };
@@ -404,9 +430,16 @@ fn choose_key(board: &mut Board, mut chooser: Chooser, key: Action) -> Vec<Comma
                 return Vec::new();
             };
             let id = chooser.id;
-            board.notify(NoticeKind::Info, format!("incident {id}: dispatching {team}"));
+            board.notify(
+                NoticeKind::Info,
+                format!("incident {id}: dispatching {team}"),
+            );
             let step = Transition::Dispatch { team: Some(team) };
-            return vec![Command::Step { id, step, version: chooser.version }];
+            return vec![Command::Step {
+                id,
+                step,
+                version: chooser.version,
+            }];
         }
         _ => {}
     }
@@ -444,10 +477,11 @@ fn net(board: &mut Board, msg: NetMsg) -> Vec<Command> {
         }
         NetMsg::Stepped { step, incident } => {
             let id = incident.id;
-            board.notify(
-                NoticeKind::Info,
-                format!("incident {id}: {step} done, now {}", incident.status),
-            );
+            let text = match step {
+                "escalate" => format!("incident {id} handed to 119"),
+                _ => format!("incident {id}: {step} done, now {}", incident.status),
+            };
+            board.notify(NoticeKind::Info, text);
             board.upsert_incident(incident);
             fetch_timeline(board, id)
         }
@@ -455,7 +489,10 @@ fn net(board: &mut Board, msg: NetMsg) -> Vec<Command> {
             let id = incident.id;
             board.notify(
                 NoticeKind::Info,
-                format!("incident {id} reported: {} {}", incident.city, incident.address),
+                format!(
+                    "incident {id} reported: {} {}",
+                    incident.city, incident.address
+                ),
             );
             board.upsert_incident(incident);
             board.selected = Some(id);
@@ -495,6 +532,9 @@ fn stream(board: &mut Board, item: StreamItem) -> Vec<Command> {
             vec![Command::LoadSnapshot]
         }
         StreamItem::Reconnecting { reason, retry_in } => {
+            // The client's hints (--api, SAFEDESK_API) follow on later lines;
+            // they are for the command line, and the header has one line.
+            let reason = reason.lines().next().unwrap_or_default().to_string();
             board.link = Link::Reconnecting { reason, retry_in };
             Vec::new()
         }

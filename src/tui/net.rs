@@ -2,9 +2,7 @@
 //! reports back through the board's channel, so the screen never waits on
 //! the network.
 
-use crate::client::{
-    Client, ClientError, IncidentQuery, StreamItem, Suggestion, TeamQuery,
-};
+use crate::client::{Client, ClientError, IncidentQuery, StreamItem, Suggestion, TeamQuery};
 use crate::model::{Incident, NewIncident, Team, Transition};
 use tokio::sync::mpsc;
 use tracing::instrument::WithSubscriber;
@@ -13,7 +11,7 @@ use tracing::instrument::WithSubscriber;
 const SNAPSHOT_MAX: usize = 5000;
 
 /// Network work that [`super::action::apply`] asks for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Command {
     /// Read the open incidents, today's incidents and all teams.
     LoadSnapshot,

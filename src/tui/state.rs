@@ -315,10 +315,17 @@ impl Board {
             TeamStatus::Available => 2,
             TeamStatus::OffDuty => 3,
         };
-        let mut rows: Vec<&Team> = self.teams.values().filter(|t| self.team_matches(t)).collect();
+        let mut rows: Vec<&Team> = self
+            .teams
+            .values()
+            .filter(|t| self.team_matches(t))
+            .collect();
         rows.sort_by(|a, b| {
-            (order(a.status), city::short_name(&a.city), &a.code)
-                .cmp(&(order(b.status), city::short_name(&b.city), &b.code))
+            (order(a.status), city::short_name(&a.city), &a.code).cmp(&(
+                order(b.status),
+                city::short_name(&b.city),
+                &b.code,
+            ))
         });
         rows
     }
@@ -334,14 +341,21 @@ impl Board {
     pub fn fix_selection(&mut self) -> Option<i64> {
         let rows: Vec<i64> = self.rows().iter().map(|i| i.id).collect();
         let before = self.selected;
-        match self.selected.and_then(|id| rows.iter().position(|r| *r == id)) {
+        match self
+            .selected
+            .and_then(|id| rows.iter().position(|r| *r == id))
+        {
             Some(at) => self.selected_row = at,
             None => {
                 self.selected_row = self.selected_row.min(rows.len().saturating_sub(1));
                 self.selected = rows.get(self.selected_row).copied();
             }
         }
-        if self.selected != before { self.selected } else { None }
+        if self.selected != before {
+            self.selected
+        } else {
+            None
+        }
     }
 
     /// Moves the selection by `delta` rows, stopping at the ends.
@@ -359,7 +373,11 @@ impl Board {
         let before = self.selected;
         self.selected = Some(rows[to]);
         self.selected_row = to;
-        if self.selected != before { self.selected } else { None }
+        if self.selected != before {
+            self.selected
+        } else {
+            None
+        }
     }
 
     /// Seconds shown in the ELAPSED column: how long people have been
@@ -403,10 +421,17 @@ impl Board {
             .filter(|i| i.reported_at.with_timezone(&zone).date_naive() == today)
             .collect();
         let arrivals: Vec<i64> = todays.iter().filter_map(|i| i.arrival_secs).collect();
-        let within = arrivals.iter().filter(|s| **s <= ARRIVAL_LIMIT_SECS).count();
+        let within = arrivals
+            .iter()
+            .filter(|s| **s <= ARRIVAL_LIMIT_SECS)
+            .count();
         let n = arrivals.len() as f64;
         Summary {
-            open: self.incidents.values().filter(|i| i.status.is_open()).count(),
+            open: self
+                .incidents
+                .values()
+                .filter(|i| i.status.is_open())
+                .count(),
             today: todays.len(),
             avg_arrival_min: (n > 0.0).then(|| arrivals.iter().sum::<i64>() as f64 / n / 60.0),
             within_limit_pct: (n > 0.0).then(|| within as f64 * 100.0 / n),

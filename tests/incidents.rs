@@ -302,3 +302,116 @@ async fn a_busy_team_cannot_be_sent_twice() {
     assert_ne!(json(&o)["team"], "T0120");
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_wrong_method_is_405_with_allow_not_a_server_error() {
+    let s = TestServer::start().await;
+    let r = reqwest::Client::new()
+        .delete(format!("{}/api/v1/incidents", s.api))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    assert_eq!(r.headers()["allow"], "GET, POST");
+    let r = reqwest::Client::new()
+        .get(format!("{}/api/v1/incidents/1/dispatch", s.api))
+        .bearer_auth(&s.admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 405);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn freed_cannot_exceed_trapped_and_notes_have_a_limit() {
+    let s = TestServer::start().await;
+    let id = new_incident(&s)["id"].as_i64().unwrap().to_string();
+    for step in ["dispatch", "arrive"] {
+        assert_eq!(code(&s.run(&["incident", step, &id])), 0);
+    }
+    let o = s.run(&["incident", "release", &id, "--freed", "5000"]);
+    assert_eq!(code(&o), 7, "{}", stderr(&o));
+    assert!(stderr(&o).contains("has 2 trapped"), "{}", stderr(&o));
+    let long = "长".repeat(2001);
+    assert_eq!(code(&s.run(&["incident", "note", &id, &long])), 7);
+    let shown = json(&s.run(&["--format", "json", "incident", "show", &id]));
+    assert_eq!(shown["status"], "on_scene", "nothing changed");
+    assert_eq!(shown["version"], 3);
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn escape_sequences_in_notes_never_reach_the_terminal() {
+    let s = TestServer::start().await;
+    let id = new_incident(&s)["id"].as_i64().unwrap().to_string();
+    let o = s.run(&["incident", "note", &id, "\x1b[31mRED\x1b]0;pwned\x07"]);
+    assert_eq!(code(&o), 0);
+    // The note is in the timeline, which the table shows.
+    let o = s.run(&["incident", "show", &id]);
+    assert!(!stdout(&o).contains('\x1b'), "{:?}", stdout(&o));
+    assert!(stdout(&o).contains("\u{fffd}[31mRED"), "{}", stdout(&o));
+    // A caller's remark with an escape, in CSV.
+    let o = s.run(&[
+        "--format",
+        "csv",
+        "incident",
+        "new",
+        "--rescue-code",
+        CODE,
+        "--note",
+        "a\x1bb",
+    ]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        !stdout(&o).contains('\x1b') && stdout(&o).contains("a\u{fffd}b"),
+        "{}",
+        stdout(&o)
+    );
+    s.finish().await;
+}
+
+#[test]
+fn a_token_with_a_line_break_is_not_authorised_not_unreachable() {
+    let o = bin()
+        .args([
+            "--api",
+            "http://127.0.0.1:9",
+            "--token",
+            "sd_abc\nx",
+            "incident",
+            "list",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(code(&o), 4, "{}", stderr(&o));
+}
+
+#[test]
+fn the_demo_refuses_a_directory_it_did_not_make() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("safedesk.db"), b"a real server's data").unwrap();
+    let o = bin()
+        .args([
+            "demo",
+            "--no-board",
+            "--duration",
+            "1",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_ne!(code(&o), 0);
+    assert!(
+        stderr(&o).contains("holds data the demo did not make"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(
+        std::fs::read(dir.path().join("safedesk.db")).unwrap(),
+        b"a real server's data"
+    );
+}

@@ -84,6 +84,20 @@ fn write_out(text: &str) -> CliResult {
     }
 }
 
+/// Text with control characters (escape sequences that could move the
+/// cursor or retitle the terminal) shown as `�`; line breaks kept.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// Renders a table with two spaces between columns and no trailing blanks.
 fn render(mut table: Table) -> String {
     for column in table.column_iter_mut() {
@@ -143,7 +157,7 @@ impl Printer {
             Format::Csv => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 w.write_record(fields.iter().map(|(k, _)| *k))
-                    .and_then(|_| w.write_record(fields.iter().map(|(_, v)| v.as_str())))
+                    .and_then(|_| w.write_record(fields.iter().map(|(_, v)| printable(v))))
                     .map_err(|e| CliError::new(Exit::Failure, e.to_string()))?;
                 write_out(&String::from_utf8_lossy(
                     &w.into_inner().unwrap_or_default(),
@@ -152,7 +166,7 @@ impl Printer {
             Format::Table => {
                 let mut table = self.table();
                 for (k, v) in fields.iter().filter(|(_, v)| !v.is_empty()) {
-                    table.add_row(vec![Cell::new(k), Cell::new(v)]);
+                    table.add_row(vec![Cell::new(k), Cell::new(printable(v))]);
                 }
                 write_out(&render(table))
             }
@@ -183,7 +197,7 @@ impl Printer {
         let mut write = || -> csv::Result<()> {
             w.write_record(columns.iter().map(|c| c.header))?;
             for item in items {
-                w.write_record(columns.iter().map(|c| (c.value)(item)))?;
+                w.write_record(columns.iter().map(|c| printable(&(c.value)(item))))?;
             }
             w.flush()?;
             Ok(())
@@ -205,7 +219,7 @@ impl Printer {
     }
 
     fn cell(&self, text: String, tone: Tone) -> Cell {
-        let cell = Cell::new(text);
+        let cell = Cell::new(printable(&text));
         match color_of(tone).filter(|_| self.color) {
             Some(c) => cell.fg(c),
             None => cell,

@@ -152,6 +152,16 @@ impl Client {
                 "`{base}` is not an API address; write it as http://HOST:PORT"
             )));
         }
+        let token = token.filter(|t| !t.is_empty());
+        if let Some(t) = &token
+            && !t.bytes().all(|b| b.is_ascii_graphic())
+        {
+            return Err(ClientError::Unauthorised(
+                "the token holds spaces, line breaks or non-ASCII characters, which a token \
+                 never has; copy it again"
+                    .into(),
+            ));
+        }
         let agent = concat!("safedesk/", env!("CARGO_PKG_VERSION"));
         let build = |b: reqwest::ClientBuilder| {
             b.user_agent(agent)
@@ -200,6 +210,14 @@ impl Client {
             });
         }
         let problem: Option<Problem> = serde_json::from_slice(&bytes).ok();
+        if problem.is_none() && status == StatusCode::NOT_FOUND {
+            return Err(ClientError::Unreachable {
+                url: self.base.clone(),
+                cause: "it answered, but not as a safedesk API (HTTP 404 without a problem \
+                        report); check the address"
+                    .into(),
+            });
+        }
         Err(ClientError::from_status(status, problem))
     }
 

@@ -35,9 +35,28 @@ pub struct DemoOptions {
     pub quiet: bool,
 }
 
-/// Removes the demo's previous database, so each run starts fresh.
+/// The file that marks a directory as the demo's own, safe to empty.
+const MARK: &str = ".safedesk-demo";
+
+/// Removes the demo's previous database, so each run starts fresh. A
+/// directory that holds anything but an earlier demo is refused: pointing
+/// `--data-dir` at a real server's data must not destroy it.
 fn wipe(dir: &std::path::Path) -> anyhow::Result<()> {
+    let in_use = std::fs::read_dir(dir)
+        .map(|mut d| d.next().is_some())
+        .unwrap_or(false);
+    if in_use && !dir.join(MARK).exists() {
+        anyhow::bail!(
+            "{} holds data the demo did not make; the demo empties its directory, so give it \
+             an empty or new one with --data-dir",
+            dir.display()
+        );
+    }
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(
+        dir.join(MARK),
+        "made by safedesk demo; emptied at each demo start\n",
+    )?;
     for name in [
         "safedesk.db",
         "safedesk.db-wal",

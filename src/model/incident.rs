@@ -101,6 +101,9 @@ impl FromStr for IncidentStatus {
     }
 }
 
+/// The longest note, reason or caller remark accepted, in characters.
+pub const MAX_TEXT: usize = 2000;
+
 /// A vulnerable person among the trapped; any of them raises the priority.
 pub const VULNERABLE: [&str; 4] = ["elderly", "child", "pregnant", "ill"];
 
@@ -228,6 +231,16 @@ impl Transition {
             }
             Transition::Note { text } if text.trim().is_empty() => {
                 return Err("a note needs some text".to_string());
+            }
+            Transition::Cancel { reason: t }
+            | Transition::Escalate { reason: t }
+            | Transition::Note { text: t }
+                if t.chars().count() > MAX_TEXT =>
+            {
+                return Err(format!(
+                    "the text is {} characters; keep it under {MAX_TEXT}",
+                    t.chars().count()
+                ));
             }
             Transition::Release { freed: Some(n) } if *n < 0 => {
                 return Err(format!("`--freed {n}` cannot be negative"));

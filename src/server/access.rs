@@ -64,6 +64,15 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::DELETE, "/api/v1/tokens/{id}", Access::Admin),
 ];
 
+/// The methods the table has for `path`, for a 405's `Allow` header.
+pub fn methods(path: &str) -> Vec<&'static str> {
+    ROUTES
+        .iter()
+        .filter(|(_, p, _)| *p == path)
+        .map(|(m, _, _)| m.as_str())
+        .collect()
+}
+
 /// What the route `(method, path)` needs; `None` for a route not in the table.
 pub fn required(method: &Method, path: &str) -> Option<Access> {
     ROUTES

@@ -27,11 +27,12 @@ pub async fn authorise(State(app): State<App>, mut req: Request, next: Next) -> 
         .map(|p| p.as_str().to_string())
         .unwrap_or_default();
     let Some(need) = access::required(req.method(), &path) else {
-        return ApiError::internal(format!(
-            "route {} {path} is not in the access table",
-            req.method()
-        ))
-        .into_response();
+        let allowed = access::methods(&path);
+        if allowed.is_empty() {
+            return ApiError::internal(format!("route {path} is not in the access table"))
+                .into_response();
+        }
+        return ApiError::method_not_allowed(req.method().as_str(), &allowed).into_response();
     };
     if need == Access::Public {
         return next.run(req).await;

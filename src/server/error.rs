@@ -13,6 +13,7 @@ pub struct ApiError {
     kind: &'static str,
     detail: String,
     current: Option<serde_json::Value>,
+    allow: Option<String>,
 }
 
 impl ApiError {
@@ -41,6 +42,20 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not-found", detail)
     }
 
+    /// A method the route does not take (405), with the ones it does.
+    pub fn method_not_allowed(method: &str, allowed: &[&str]) -> Self {
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            format!(
+                "this address does not take {method}; it takes {}",
+                allowed.join(", ")
+            ),
+        );
+        e.allow = Some(allowed.join(", "));
+        e
+    }
+
     /// Something failed on our side (500); `detail` is logged, not sent.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "request failed");
@@ -57,6 +72,7 @@ impl ApiError {
             kind,
             detail: detail.into(),
             current: None,
+            allow: None,
         }
     }
 
@@ -68,6 +84,7 @@ impl ApiError {
             "forbidden" => "Not allowed for this role",
             "not-found" => "Not found",
             "conflict" => "Changed by someone else first",
+            "method-not-allowed" => "Method not allowed",
             _ => "Server error",
         }
     }
@@ -83,6 +100,7 @@ impl From<store::Error> for ApiError {
                 kind: "conflict",
                 detail,
                 current,
+                allow: None,
             },
             store::Error::Database(e) => ApiError::internal(e),
         }
@@ -105,6 +123,13 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/problem+json"),
         );
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            response.headers_mut().insert(header::ALLOW, allow);
+        }
         response
     }
 }

@@ -3,7 +3,7 @@
 
 use super::registers::{page, team as team_row, where_clause};
 use super::{Bind, Error, Result, Store, bind_all};
-use crate::model::incident::{initial_priority, validate_vulnerable};
+use crate::model::incident::{MAX_TEXT, initial_priority, validate_vulnerable};
 use crate::model::team::validate_rescue_code;
 use crate::model::time::{from_millis, to_millis};
 use crate::model::{
@@ -131,6 +131,12 @@ fn validate_new(new: &NewIncident) -> Result<()> {
         )));
     }
     validate_vulnerable(&new.vulnerable).map_err(Error::Invalid)?;
+    if let Some(n) = new.note.as_ref().filter(|n| n.chars().count() > MAX_TEXT) {
+        return Err(Error::Invalid(format!(
+            "the note is {} characters; keep it under {MAX_TEXT}",
+            n.chars().count()
+        )));
+    }
     if let Some(p) = &new.caller {
         phone::validate(p).map_err(Error::Invalid)?;
     }
@@ -448,6 +454,13 @@ impl Store {
             }
             Transition::Release { freed } => {
                 let freed = freed.unwrap_or(current.trapped);
+                if freed > current.trapped {
+                    return Err(Error::Invalid(format!(
+                        "incident {id} has {} trapped, so `freed` cannot be {freed}; \
+                         if more were in the car, note it and release with --freed {}",
+                        current.trapped, current.trapped
+                    )));
+                }
                 if let Some(code) = &current.team {
                     self.free_team(&mut tx, code).await?;
                     teams_touched.push(code.clone());

@@ -9,7 +9,8 @@ use reqwest::StatusCode;
 pub enum ClientError {
     /// The server could not be reached (refused, timed out, DNS).
     #[error(
-        "cannot reach the server at {url}: {cause}\n  hint: is `safedesk serve` (or `safedesk demo`) running there? Set the address with --api or SAFEDESK_API"
+        "cannot reach the server at {url}: {cause}\n  hint: is `safedesk serve` (or `safedesk demo`) running there? \
+        Set the address with --api or SAFEDESK_API"
     )]
     Unreachable {
         /// The API address.
@@ -19,7 +20,8 @@ pub enum ClientError {
     },
     /// No token, or a bad one (401).
     #[error(
-        "not signed in: {0}\n  hint: pass --token or set SAFEDESK_TOKEN; an admin makes tokens with `safedesk token create`"
+        "not signed in: {0}\n  hint: pass --token or set SAFEDESK_TOKEN; \
+        an admin makes tokens with `safedesk token create`"
     )]
     Unauthorised(String),
     /// The token's role may not do this (403).

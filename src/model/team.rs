@@ -62,7 +62,10 @@ impl FromStr for TeamStatus {
             .into_iter()
             .find(|t| t.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown team status `{s}`; expected available, dispatched, on_scene or off_duty")
+                format!(
+                    "unknown team status `{s}`; expected available, dispatched, on_scene \
+                     or off_duty"
+                )
             })
     }
 }

@@ -216,7 +216,8 @@ impl Store {
         if let Some(t) = &f.text {
             let like = format!("%{}%", t.replace(['%', '_'], ""));
             conds.push((
-                "(address LIKE ? OR street LIKE ? OR rescue_code LIKE ? OR registration_code LIKE ?)"
+                "(address LIKE ? OR street LIKE ? OR rescue_code LIKE ? \
+                 OR registration_code LIKE ?)"
                     .to_string(),
                 Some(Bind::Text(like)),
             ));

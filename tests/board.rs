@@ -9,7 +9,8 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::style::{Color, Modifier};
-use safedesk::client::{StreamItem, Suggestion};
+use safedesk::client::StreamItem;
+use safedesk::model::Suggestion;
 use safedesk::model::{
     Event, Incident, IncidentStatus, PlaceType, Team, TeamStatus, TimelineEntry, Transition,
 };

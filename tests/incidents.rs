@@ -10,6 +10,15 @@ use safedesk::model::{IncidentStatus, NewIncident, Role, Transition};
 /// An elevator from the fixtures whose own team is free.
 const CODE: &str = "100301";
 
+/// A call from the elevator `CODE` with one person trapped.
+fn call() -> NewIncident {
+    NewIncident {
+        rescue_code: CODE.into(),
+        trapped: 1,
+        ..Default::default()
+    }
+}
+
 fn new_incident(s: &TestServer) -> serde_json::Value {
     let o = s.run(&[
         "--format",
@@ -233,11 +242,7 @@ async fn an_unreachable_server_exits_3_with_a_hint() {
 async fn two_dispatchers_racing_on_one_version_give_one_winner_and_one_conflict() {
     let s = TestServer::start().await;
     let c = s.client();
-    let new = NewIncident {
-        rescue_code: CODE.into(),
-        trapped: 1,
-        ..Default::default()
-    };
+    let new = call();
     let i = c.create_incident(&new).await.unwrap();
     let to_a = Transition::Dispatch {
         team: Some("T0120".into()),
@@ -265,11 +270,7 @@ async fn two_dispatchers_racing_on_one_version_give_one_winner_and_one_conflict(
 async fn a_busy_team_cannot_be_sent_twice() {
     let s = TestServer::start().await;
     let c = s.client();
-    let new = NewIncident {
-        rescue_code: CODE.into(),
-        trapped: 1,
-        ..Default::default()
-    };
+    let new = call();
     let first = c.create_incident(&new).await.unwrap();
     let second = c.create_incident(&new).await.unwrap();
     c.step(

@@ -16,8 +16,28 @@ fn free_port() -> u16 {
         .port()
 }
 
-/// Waits until `api` answers its health check.
-fn wait_healthy(api: &str) {
+/// Starts `safedesk serve` on `port` with its data in `dir`.
+fn spawn_serve(dir: &std::path::Path, port: u16) -> Child {
+    bin()
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Runs a command against `api` with `token`.
+fn as_user(api: &str, token: &str, args: &[&str]) -> std::process::Output {
+    bin()
+        .args(["--api", api, "--token", token])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+/// Waits until something listens at `api`.
+fn wait_listening(api: &str) {
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         if std::net::TcpStream::connect(api.trim_start_matches("http://")).is_ok() {
@@ -50,17 +70,11 @@ fn first_start_writes_a_private_admin_token_and_tokens_work() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let api = format!("http://127.0.0.1:{port}");
-    let mut server = bin()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = spawn_serve(dir.path(), port);
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
     assert!(first.contains("admin token is in"), "{first}");
-    wait_healthy(&api);
+    wait_listening(&api);
     let path = dir.path().join("admin.token");
     #[cfg(unix)]
     {
@@ -71,39 +85,24 @@ fn first_start_writes_a_private_admin_token_and_tokens_work() {
     let admin = std::fs::read_to_string(&path).unwrap().trim().to_string();
 
     // `token create` prints the token alone on stdout.
-    let o = bin()
-        .args([
-            "--api", &api, "--token", &admin, "token", "create", "--role", "viewer",
-        ])
-        .args(["--name", "大屏"])
-        .output()
-        .unwrap();
+    let o = as_user(
+        &api,
+        &admin,
+        &["token", "create", "--role", "viewer", "--name", "大屏"],
+    );
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     let viewer = stdout(&o).trim().to_string();
     assert!(
         viewer.starts_with("sd_") && !viewer.contains(' '),
         "{viewer}"
     );
-    let o = bin()
-        .args([
-            "--api", &api, "--token", &viewer, "--format", "json", "team", "list",
-        ])
-        .output()
-        .unwrap();
+    let o = as_user(&api, &viewer, &["--format", "json", "team", "list"]);
     assert_eq!(code(&o), 0, "a viewer reads: {}", stderr(&o));
-    let o = bin()
-        .args(["--api", &api, "--token", &viewer, "token", "list"])
-        .output()
-        .unwrap();
+    let o = as_user(&api, &viewer, &["token", "list"]);
     assert_eq!(code(&o), 4, "a viewer may not list tokens");
 
     // Revoked means revoked at once.
-    let o = bin()
-        .args([
-            "--api", &api, "--token", &admin, "--format", "json", "token", "list",
-        ])
-        .output()
-        .unwrap();
+    let o = as_user(&api, &admin, &["--format", "json", "token", "list"]);
     let tokens = json(&o);
     let id = tokens
         .as_array()
@@ -112,28 +111,16 @@ fn first_start_writes_a_private_admin_token_and_tokens_work() {
         .find(|t| t["name"] == "大屏")
         .unwrap()["id"]
         .to_string();
-    let o = bin()
-        .args(["--api", &api, "--token", &admin, "token", "revoke", &id])
-        .output()
-        .unwrap();
+    let o = as_user(&api, &admin, &["token", "revoke", &id]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
-    let o = bin()
-        .args(["--api", &api, "--token", &viewer, "team", "list"])
-        .output()
-        .unwrap();
+    let o = as_user(&api, &viewer, &["team", "list"]);
     assert_eq!(code(&o), 4);
 
     // A second start keeps the first admin token and makes no other.
     let status = terminate(&mut server);
     assert!(status.success(), "SIGTERM is a clean stop: {status:?}");
-    let mut again = bin()
-        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
-        .arg("--data-dir")
-        .arg(dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_healthy(&api);
+    let mut again = spawn_serve(dir.path(), port);
+    wait_listening(&api);
     assert_eq!(std::fs::read_to_string(&path).unwrap().trim(), admin);
     terminate(&mut again);
     let mut err = String::new();
@@ -160,7 +147,7 @@ fn the_headless_demo_feeds_calls_and_moves_them_on() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    wait_healthy(&api);
+    wait_listening(&api);
     // The token the demo left, as a second terminal would use it.
     let token_path = dir.path().join("admin.token");
     let deadline = Instant::now() + Duration::from_secs(60);

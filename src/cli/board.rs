@@ -30,7 +30,7 @@ pub async fn run(args: BoardArgs, settings: &Settings) -> CliResult {
     let opts = BoardOptions {
         api_label: settings.api.clone(),
         log_file: args.log.or_else(default_log),
-        no_color: !settings.color,
+        no_color: !settings.printer.color,
     };
     tui::run(client, opts).await?;
     Ok(())

@@ -43,7 +43,7 @@ pub async fn run(args: DemoArgs, settings: &Settings) -> CliResult {
         speed: args.speed,
         board: !args.no_board,
         duration: args.duration.map(std::time::Duration::from_secs),
-        no_color: !settings.color,
+        no_color: !settings.printer.color,
         quiet: settings.printer.quiet,
     };
     demo::run(opts).await?;

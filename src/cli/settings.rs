@@ -38,12 +38,8 @@ pub struct Settings {
     pub api: String,
     /// The token, if one was found.
     pub token: Option<String>,
-    /// Where the token came from, for error hints.
-    pub token_source: String,
-    /// The printer.
+    /// The printer; it also says whether colour is on.
     pub printer: Printer,
-    /// Whether colour is on.
-    pub color: bool,
 }
 
 impl Settings {
@@ -100,7 +96,7 @@ fn is_loopback(api: &str) -> bool {
 
 /// A token left by a local `safedesk serve` or `safedesk demo` in the
 /// default data directory; used only for an API on this machine.
-fn local_token() -> Option<(String, String)> {
+fn local_token() -> Option<String> {
     let data = crate::server::default_data_dir();
     [
         data.join("admin.token"),
@@ -109,7 +105,7 @@ fn local_token() -> Option<(String, String)> {
     .into_iter()
     .find_map(|p| {
         let t = std::fs::read_to_string(&p).ok()?.trim().to_string();
-        (!t.is_empty()).then(|| (t, p.display().to_string()))
+        (!t.is_empty()).then_some(t)
     })
 }
 
@@ -137,24 +133,17 @@ pub fn resolve(
             )));
         }
     };
-    let (token, token_source) = match (token, config.token) {
-        (Some(t), _) => (Some(t), "--token / SAFEDESK_TOKEN".to_string()),
-        (None, Some(t)) => (Some(t), "the config file".to_string()),
-        (None, None) => match local_token().filter(|_| is_loopback(&api)) {
-            Some((t, path)) => (Some(t), path),
-            None => (None, "nowhere".to_string()),
-        },
-    };
+    let token = token
+        .or(config.token)
+        .or_else(|| local_token().filter(|_| is_loopback(&api)));
     let color = resolve_color(color);
     Ok(Settings {
         api,
         token,
-        token_source,
         printer: Printer {
             format,
             color,
             quiet,
         },
-        color,
     })
 }

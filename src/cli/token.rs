@@ -3,8 +3,8 @@
 use super::exit::CliResult;
 use super::output::Column;
 use super::settings::Settings;
+use crate::model::TokenRecord;
 use crate::model::{Role, time};
-use crate::store::TokenRecord;
 use clap::{Args, Subcommand};
 
 /// The token commands.

@@ -12,12 +12,12 @@ pub use stream::{EventStream, StreamItem};
 
 use crate::model::stats::IncidentStats;
 use crate::model::{
-    Elevator, Health, Incident, NewIncident, Page, Problem, Role, Team, Transition,
+    Elevator, Health, Incident, IssuedToken, NewIncident, Page, Problem, Role, Suggestion, Team,
+    TokenRecord, Transition,
 };
-use crate::store::TokenRecord;
 use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
 use std::sync::Once;
 use std::time::Duration;
 
@@ -34,26 +34,6 @@ pub struct Client {
     stream_http: reqwest::Client,
     base: String,
     token: Option<String>,
-}
-
-/// A team that could be sent to an incident, and why.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Suggestion {
-    /// The team.
-    #[serde(flatten)]
-    pub team: Team,
-    /// 维保单位本队, 同区县 or 同城市.
-    pub reason: String,
-}
-
-/// A token as issued: the secret, once, and its record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct IssuedToken {
-    /// The secret.
-    pub token: String,
-    /// The stored record.
-    #[serde(flatten)]
-    pub record: TokenRecord,
 }
 
 /// Filters for listing incidents.

@@ -11,11 +11,13 @@ pub mod role;
 pub mod stats;
 pub mod team;
 pub mod time;
+pub mod token;
 
 pub use incident::{Incident, IncidentStatus, NewIncident, TimelineEntry, Transition};
 pub use problem::Problem;
 pub use role::Role;
-pub use team::{Elevator, PlaceType, Team, TeamStatus};
+pub use team::{Elevator, PlaceType, Suggestion, Team, TeamStatus};
+pub use token::{IssuedToken, TokenRecord};
 
 use serde::{Deserialize, Serialize};
 

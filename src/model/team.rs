@@ -164,6 +164,16 @@ pub struct Team {
     pub version: i64,
 }
 
+/// A team that could be sent to an incident, and why it is suggested.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Suggestion {
+    /// The team.
+    #[serde(flatten)]
+    pub team: Team,
+    /// 维保单位本队 (the elevator's own), 同区县 (same district) or 同城市 (same city).
+    pub reason: String,
+}
+
 /// An elevator on the platform, found by the rescue code on its car sticker.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Elevator {

@@ -57,6 +57,9 @@ impl Feed {
 
     async fn next(&mut self) -> Option<Event> {
         loop {
+            if *self.stopping.borrow() {
+                return None;
+            }
             while let Some(e) = self.backlog.pop_front() {
                 if e.id > self.cursor {
                     self.cursor = e.id;
@@ -115,7 +118,7 @@ pub async fn stream(
         Some(after) => (after, true),
         None => (app.store.last_event_id().await?, false),
     };
-    let mut feed = Feed {
+    let feed = Feed {
         app,
         live,
         stopping,
@@ -123,9 +126,6 @@ pub async fn stream(
         backlog: VecDeque::new(),
         table_has_more: replay,
     };
-    if *feed.stopping.borrow() {
-        feed.table_has_more = false;
-    }
     // The greeting tells the client the id it resumes from, so a client
     // that connects and drops before any change still resumes without a gap.
     let ready = sse::Event::default()

@@ -2,7 +2,9 @@
 
 use super::extract::{Body, PathParam, Query, limit};
 use super::{ApiError, ApiResult, App, Caller};
-use crate::model::{Incident, IncidentStatus, NewIncident, Page, Team, Transition, city, time};
+use crate::model::{
+    Incident, IncidentStatus, NewIncident, Page, Suggestion, Transition, city, time,
+};
 use crate::store::IncidentFilter;
 use axum::Extension;
 use axum::Json;
@@ -10,7 +12,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Query of `GET /incidents`.
 #[derive(Debug, Deserialize)]
@@ -73,27 +75,11 @@ pub async fn show(State(app): State<App>, PathParam(id): PathParam<i64>) -> ApiR
     Ok(with_etag(StatusCode::OK, app.store.incident(id).await?))
 }
 
-/// A team that could be sent, and why it is suggested.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct Suggestion {
-    /// The team.
-    #[serde(flatten)]
-    pub team: Team,
-    /// 维保单位本队, 同区县 or 同城市.
-    pub reason: String,
-}
-
 pub async fn suggestions(
     State(app): State<App>,
     PathParam(id): PathParam<i64>,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
-    let found = app.store.suggestions(id).await?;
-    Ok(Json(
-        found
-            .into_iter()
-            .map(|(team, reason)| Suggestion { team, reason })
-            .collect(),
-    ))
+    Ok(Json(app.store.suggestions(id).await?))
 }
 
 /// Reads `If-Match: "3"` (or `3`, or `W/"3"`) as version 3.

@@ -52,25 +52,9 @@ pub async fn incidents(
         city: q.city.as_deref().map(city::full_name),
         from: Some(time::day_bounds(first).0),
         to: Some(time::day_bounds(end).0),
-        limit: 1000,
         ..Default::default()
     };
-    let mut all = Vec::new();
-    let mut cursor = None;
-    loop {
-        let page = app
-            .store
-            .incidents(&IncidentFilter {
-                cursor,
-                ..filter.clone()
-            })
-            .await?;
-        all.extend(page.items);
-        match page.next {
-            Some(next) => cursor = next.parse().ok(),
-            None => break,
-        }
-    }
+    let all = app.store.all_incidents(&filter).await?;
     let zone = time::operator_zone();
     let rows = match q.by.as_deref() {
         None => vec![stats::summarise("total", &all.iter().collect::<Vec<_>>())],

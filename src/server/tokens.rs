@@ -3,12 +3,12 @@
 use super::extract::{Body, PathParam};
 use super::{ApiResult, App, Caller};
 use crate::model::Role;
-use crate::store::TokenRecord;
+use crate::model::{IssuedToken, TokenRecord};
 use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 /// Body of `POST /tokens`.
 #[derive(Debug, Deserialize)]
@@ -17,16 +17,6 @@ pub struct NewToken {
     role: Role,
     /// Days until it stops working; never when absent.
     expires_in_days: Option<i64>,
-}
-
-/// A new token: the secret, shown this once, and its record.
-#[derive(Debug, Serialize, Deserialize)]
-pub struct IssuedToken {
-    /// The secret to send as `Authorization: Bearer …`.
-    pub token: String,
-    /// The stored record.
-    #[serde(flatten)]
-    pub record: TokenRecord,
 }
 
 pub async fn create(

@@ -7,11 +7,22 @@ use crate::model::incident::{MAX_TEXT, initial_priority, validate_vulnerable};
 use crate::model::team::validate_rescue_code;
 use crate::model::time::{from_millis, to_millis};
 use crate::model::{
-    Event, Incident, IncidentStatus, NewIncident, Page, Team, TeamStatus, TimelineEntry,
-    Transition, phone,
+    Event, Incident, IncidentStatus, NewIncident, Page, Suggestion, Team, TeamStatus,
+    TimelineEntry, Transition, phone,
 };
 use chrono::{DateTime, Utc};
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
+
+/// What a step writes besides the incident's status.
+#[derive(Default)]
+struct Change {
+    /// Columns of the incident and their new values.
+    columns: Vec<(&'static str, Bind)>,
+    /// The timeline line.
+    detail: String,
+    /// Teams the step moved, to announce.
+    teams: Vec<String>,
+}
 
 /// Filters for `GET /incidents`.
 #[derive(Debug, Clone, Default)]
@@ -281,6 +292,21 @@ impl Store {
 
     /// A page of incidents, newest first.
     pub async fn incidents(&self, f: &IncidentFilter) -> Result<Page<Incident>> {
+        let mut items = self.select_incidents(f, Some(f.limit + 1)).await?;
+        Ok(page(&mut items, f.limit, |i| i.id.to_string()))
+    }
+
+    /// Every incident that matches, newest first, without paging: for
+    /// statistics over a day or a month (thousands, not millions).
+    pub async fn all_incidents(&self, f: &IncidentFilter) -> Result<Vec<Incident>> {
+        self.select_incidents(f, None).await
+    }
+
+    async fn select_incidents(
+        &self,
+        f: &IncidentFilter,
+        limit: Option<i64>,
+    ) -> Result<Vec<Incident>> {
         let mut conds = Vec::new();
         if !f.statuses.is_empty() {
             let list: Vec<String> = f.statuses.iter().map(|s| format!("'{s}'")).collect();
@@ -306,21 +332,18 @@ impl Store {
             conds.push(("i.id < ?".to_string(), Some(Bind::Int(c))));
         }
         let (clause, binds) = where_clause(&conds);
-        let sql = format!(
-            "SELECT {COLUMNS} {FROM} {clause} ORDER BY i.id DESC LIMIT {}",
-            f.limit + 1
-        );
+        let limit = limit.map(|n| format!("LIMIT {n}")).unwrap_or_default();
+        let sql = format!("SELECT {COLUMNS} {FROM} {clause} ORDER BY i.id DESC {limit}");
         let rows = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
             .fetch_all(&self.pool)
             .await?;
-        let mut items = rows.iter().map(incident).collect::<Result<Vec<_>>>()?;
-        Ok(page(&mut items, f.limit, |i| i.id.to_string()))
+        rows.iter().map(incident).collect()
     }
 
     /// Teams to send to an incident, best first: the elevator's own
     /// maintenance team if free, then free teams in the same district, then
     /// in the same city.
-    pub async fn suggestions(&self, id: i64) -> Result<Vec<(Team, String)>> {
+    pub async fn suggestions(&self, id: i64) -> Result<Vec<Suggestion>> {
         let found = self.incident(id).await?;
         let own = self
             .elevator(&found.rescue_code)
@@ -348,7 +371,10 @@ impl Store {
             } else {
                 "同城市"
             };
-            out.push((t, why.to_string()));
+            out.push(Suggestion {
+                team: t,
+                reason: why.to_string(),
+            });
         }
         Ok(out)
     }
@@ -380,148 +406,30 @@ impl Store {
         }
         step.check(id, current.status).map_err(Error::Invalid)?;
         let now = Utc::now().timestamp_millis();
-        let mut events = Vec::new();
-        let mut teams_touched: Vec<String> = Vec::new();
-        let detail: String;
-        let set: String;
-        let mut binds: Vec<Bind> = Vec::new();
-        match step {
-            Transition::Dispatch { team } => {
-                let code = match team.clone().or(suggested.map(|(t, _)| t.code)) {
-                    Some(code) => code,
-                    None => {
-                        return Err(Error::Conflict {
-                            detail: format!(
-                                "no rescue team is free in {}; name one with `--team`, \
-                                 or wait for a team to come free",
-                                current.city
-                            ),
-                            current: Some(json(&current)),
-                        });
-                    }
-                };
-                let t = self.team_in(&mut tx, &code).await?;
-                if current.team.as_deref() == Some(code.as_str()) {
-                    return Err(Error::Invalid(format!(
-                        "team {code} is already dispatched to incident {id}"
-                    )));
-                }
-                let taken = sqlx::query(
-                    "UPDATE teams SET status = 'dispatched', incident_id = $1, \
-                     version = version + 1 WHERE code = $2 AND status = 'available'",
-                )
-                .bind(id)
-                .bind(code.clone())
-                .execute(&mut *tx)
-                .await?;
-                if taken.rows_affected() == 0 {
-                    return Err(Error::Conflict {
-                        detail: format!(
-                            "team {code} ({}) is {} and cannot be sent; choose a free team \
-                             (`safedesk team list --status available`)",
-                            t.name, t.status
-                        ),
-                        current: Some(json(&t)),
-                    });
-                }
-                if let Some(previous) = &current.team {
-                    self.free_team(&mut tx, previous).await?;
-                    teams_touched.push(previous.clone());
-                }
-                teams_touched.push(code.clone());
-                detail = format!("{code} {}", t.name);
-                set = "status = 'dispatched', team_code = ?, dispatched_at = ?".into();
-                binds.push(Bind::Text(code));
-                binds.push(Bind::Int(now));
-            }
-            Transition::Arrive => {
-                if let Some(code) = &current.team {
-                    sqlx::query(
-                        "UPDATE teams SET status = 'on_scene', version = version + 1 \
-                         WHERE code = $1",
-                    )
-                    .bind(code.clone())
-                    .execute(&mut *tx)
-                    .await?;
-                    teams_touched.push(code.clone());
-                }
-                detail = format!(
-                    "到场用时 {}",
-                    crate::model::time::elapsed((now - to_millis(current.reported_at)) / 1000,)
-                );
-                set = "status = 'on_scene', on_scene_at = ?".into();
-                binds.push(Bind::Int(now));
-            }
-            Transition::Release { freed } => {
-                let freed = freed.unwrap_or(current.trapped);
-                if freed > current.trapped {
-                    return Err(Error::Invalid(format!(
-                        "incident {id} has {} trapped, so `freed` cannot be {freed}; \
-                         if more were in the car, note it and release with --freed {}",
-                        current.trapped, current.trapped
-                    )));
-                }
-                if let Some(code) = &current.team {
-                    self.free_team(&mut tx, code).await?;
-                    teams_touched.push(code.clone());
-                }
-                detail = format!("解救{freed}人");
-                set = "status = 'released', released_at = ?, freed = ?".into();
-                binds.push(Bind::Int(now));
-                binds.push(Bind::Int(freed));
-            }
-            Transition::Close => {
-                detail = String::new();
-                set = "status = 'closed', closed_at = ?".into();
-                binds.push(Bind::Int(now));
-            }
-            Transition::Cancel { reason } => {
-                if let Some(code) = &current.team {
-                    self.free_team(&mut tx, code).await?;
-                    teams_touched.push(code.clone());
-                }
-                detail = reason.trim().to_string();
-                set = "status = 'cancelled', cancelled_at = ?, cancel_reason = ?".into();
-                binds.push(Bind::Int(now));
-                binds.push(Bind::Text(detail.clone()));
-            }
-            Transition::Escalate { reason } => {
-                if let Some(at) = current.escalated_at {
-                    return Err(Error::Invalid(format!(
-                        "incident {id} was already handed to 119 at {}",
-                        crate::model::time::local_minute(at)
-                    )));
-                }
-                detail = reason.trim().to_string();
-                set = "priority = 1, escalated_at = ?, escalation_reason = ?".into();
-                binds.push(Bind::Int(now));
-                binds.push(Bind::Text(detail.clone()));
-            }
-            Transition::Note { text } => {
-                detail = text.trim().to_string();
-                set = String::new();
-            }
-        }
-        let mut n = 0;
-        let set_sql = set
-            .split(", ")
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                if s.contains('?') {
-                    n += 1;
-                    s.replace('?', &format!("${n}"))
-                } else {
-                    s.to_string()
-                }
-            })
-            .chain(std::iter::once("version = version + 1".to_string()))
-            .collect::<Vec<_>>()
-            .join(", ");
+        let suggested = suggested.map(|s| s.team.code);
+        let change = self.plan(&mut tx, &current, step, suggested, now).await?;
+
+        // One UPDATE for every step: the new status, the step's own
+        // columns, and the version, guarded by the version read above.
+        let mut columns = vec![(
+            "status",
+            Bind::Text(step.target(current.status).to_string()),
+        )];
+        columns.extend(change.columns);
+        let mut sets: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, (col, _))| format!("{col} = ${}", i + 1))
+            .collect();
+        sets.push("version = version + 1".into());
+        let n = columns.len();
         let sql = format!(
-            "UPDATE incidents SET {set_sql} WHERE id = ${} AND version = ${}",
+            "UPDATE incidents SET {} WHERE id = ${} AND version = ${}",
+            sets.join(", "),
             n + 1,
             n + 2
         );
+        let mut binds: Vec<Bind> = columns.into_iter().map(|(_, b)| b).collect();
         binds.push(Bind::Int(id));
         binds.push(Bind::Int(current.version));
         let updated = bind_all(sqlx::query(AssertSqlSafe(sql)), &binds)
@@ -533,14 +441,14 @@ impl Store {
                 current: None,
             });
         }
-        self.timeline_in(&mut tx, id, now, actor, step.name(), &detail)
+        self.timeline_in(&mut tx, id, now, actor, step.name(), &change.detail)
             .await?;
         let after = self.incident_in(&mut tx, id).await?;
-        events.push(
+        let mut events = vec![
             self.append_event(&mut tx, "incident", &id.to_string(), &json(&after))
                 .await?,
-        );
-        for code in teams_touched {
+        ];
+        for code in change.teams {
             let t = self.team_in(&mut tx, &code).await?;
             events.push(self.append_event(&mut tx, "team", &code, &json(&t)).await?);
         }
@@ -548,12 +456,149 @@ impl Store {
         Ok((after, events))
     }
 
-    async fn free_team(&self, tx: &mut Transaction<'static, Any>, code: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE teams SET status = $1, incident_id = NULL, version = version + 1 \
-             WHERE code = $2 AND status <> 'off_duty'",
+    /// Works out what a step writes besides the status, and moves the
+    /// teams it involves. Refusals here leave the transaction unwritten.
+    async fn plan(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        current: &Incident,
+        step: &Transition,
+        suggested: Option<String>,
+        now: i64,
+    ) -> Result<Change> {
+        let id = current.id;
+        let mut change = Change::default();
+        match step {
+            Transition::Dispatch { team } => {
+                let Some(code) = team.clone().or(suggested) else {
+                    return Err(Error::Conflict {
+                        detail: format!(
+                            "no rescue team is free in {}; name one with `--team`, \
+                             or wait for a team to come free",
+                            current.city
+                        ),
+                        current: Some(json(current)),
+                    });
+                };
+                let t = self.team_in(tx, &code).await?;
+                if current.team.as_deref() == Some(code.as_str()) {
+                    return Err(Error::Invalid(format!(
+                        "team {code} is already dispatched to incident {id}"
+                    )));
+                }
+                if !self.take_team(tx, &code, id).await? {
+                    return Err(Error::Conflict {
+                        detail: format!(
+                            "team {code} ({}) is {} and cannot be sent; choose a free team \
+                             (`safedesk team list --status available`)",
+                            t.name, t.status
+                        ),
+                        current: Some(json(&t)),
+                    });
+                }
+                if let Some(previous) = &current.team {
+                    self.set_team(tx, previous, TeamStatus::Available).await?;
+                    change.teams.push(previous.clone());
+                }
+                change.teams.push(code.clone());
+                change.detail = format!("{code} {}", t.name);
+                change.columns = vec![
+                    ("team_code", Bind::Text(code)),
+                    ("dispatched_at", Bind::Int(now)),
+                ];
+            }
+            Transition::Arrive => {
+                if let Some(code) = &current.team {
+                    self.set_team(tx, code, TeamStatus::OnScene).await?;
+                    change.teams.push(code.clone());
+                }
+                let waited = (now - to_millis(current.reported_at)) / 1000;
+                change.detail = format!("到场用时 {}", crate::model::time::elapsed(waited));
+                change.columns = vec![("on_scene_at", Bind::Int(now))];
+            }
+            Transition::Release { freed } => {
+                let freed = freed.unwrap_or(current.trapped);
+                if freed > current.trapped {
+                    return Err(Error::Invalid(format!(
+                        "incident {id} has {} trapped, so `freed` cannot be {freed}; \
+                         if more were in the car, note it and release with --freed {}",
+                        current.trapped, current.trapped
+                    )));
+                }
+                if let Some(code) = &current.team {
+                    self.set_team(tx, code, TeamStatus::Available).await?;
+                    change.teams.push(code.clone());
+                }
+                change.detail = format!("解救{freed}人");
+                change.columns = vec![("released_at", Bind::Int(now)), ("freed", Bind::Int(freed))];
+            }
+            Transition::Close => {
+                change.columns = vec![("closed_at", Bind::Int(now))];
+            }
+            Transition::Cancel { reason } => {
+                if let Some(code) = &current.team {
+                    self.set_team(tx, code, TeamStatus::Available).await?;
+                    change.teams.push(code.clone());
+                }
+                change.detail = reason.trim().to_string();
+                change.columns = vec![
+                    ("cancelled_at", Bind::Int(now)),
+                    ("cancel_reason", Bind::Text(change.detail.clone())),
+                ];
+            }
+            Transition::Escalate { reason } => {
+                if let Some(at) = current.escalated_at {
+                    return Err(Error::Invalid(format!(
+                        "incident {id} was already handed to 119 at {}",
+                        crate::model::time::local_minute(at)
+                    )));
+                }
+                change.detail = reason.trim().to_string();
+                change.columns = vec![
+                    ("priority", Bind::Int(1)),
+                    ("escalated_at", Bind::Int(now)),
+                    ("escalation_reason", Bind::Text(change.detail.clone())),
+                ];
+            }
+            Transition::Note { text } => change.detail = text.trim().to_string(),
+        }
+        Ok(change)
+    }
+
+    /// Sends a free team to an incident; false when the team is not free.
+    async fn take_team(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        code: &str,
+        id: i64,
+    ) -> Result<bool> {
+        let taken = sqlx::query(
+            "UPDATE teams SET status = 'dispatched', incident_id = $1, version = version + 1 \
+             WHERE code = $2 AND status = 'available'",
         )
-        .bind(TeamStatus::Available.as_str())
+        .bind(id)
+        .bind(code.to_string())
+        .execute(&mut **tx)
+        .await?;
+        Ok(taken.rows_affected() == 1)
+    }
+
+    /// Moves a team on: on scene, or free again (which also drops its
+    /// incident). A team off duty stays off duty.
+    async fn set_team(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        code: &str,
+        status: TeamStatus,
+    ) -> Result<()> {
+        let keep_incident = status != TeamStatus::Available;
+        sqlx::query(
+            "UPDATE teams SET status = $1, \
+             incident_id = CASE WHEN $2 = 1 THEN incident_id ELSE NULL END, \
+             version = version + 1 WHERE code = $3 AND status <> 'off_duty'",
+        )
+        .bind(status.as_str())
+        .bind(i64::from(keep_incident))
         .bind(code.to_string())
         .execute(&mut **tx)
         .await?;

@@ -12,7 +12,6 @@ mod tokens;
 
 pub use incidents::{HistoricIncident, IncidentFilter};
 pub use registers::{ElevatorFilter, TeamFilter};
-pub use tokens::TokenRecord;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};

@@ -1,31 +1,11 @@
 //! API tokens: stored as SHA-256 hashes, never as themselves.
 
 use super::{Backend, Error, Result, Store};
-use crate::model::Role;
+use crate::model::{Role, TokenRecord};
 use chrono::{DateTime, Utc};
 use rand::Rng;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
-
-/// A token as listed: everything but the secret.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct TokenRecord {
-    /// Row id.
-    pub id: i64,
-    /// Who or what holds it.
-    pub name: String,
-    /// What it may do.
-    pub role: Role,
-    /// When it was made.
-    pub created_at: DateTime<Utc>,
-    /// When it stops working, if ever.
-    #[serde(default)]
-    pub expires_at: Option<DateTime<Utc>>,
-    /// When it was revoked.
-    #[serde(default)]
-    pub revoked_at: Option<DateTime<Utc>>,
-}
 
 /// The hash a token is stored and looked up by.
 pub fn hash(token: &str) -> String {

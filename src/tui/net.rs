@@ -2,7 +2,8 @@
 //! reports back through the board's channel, so the screen never waits on
 //! the network.
 
-use crate::client::{Client, ClientError, IncidentQuery, StreamItem, Suggestion, TeamQuery};
+use crate::client::{Client, ClientError, IncidentQuery, StreamItem, TeamQuery};
+use crate::model::Suggestion;
 use crate::model::{Incident, NewIncident, Team, Transition};
 use tokio::sync::mpsc;
 use tracing::instrument::WithSubscriber;

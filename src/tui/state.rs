@@ -4,7 +4,7 @@
 //! function that changes it. "Now" is a field, set by the clock tick, so a
 //! test can build a board at a fixed time and get the same frame every run.
 
-use crate::client::Suggestion;
+use crate::model::Suggestion;
 use crate::model::incident::{ARRIVAL_LIMIT_SECS, ARRIVAL_WARN_SECS};
 use crate::model::time::operator_zone;
 use crate::model::{Incident, Team, TeamStatus, TimelineEntry, Transition, city};

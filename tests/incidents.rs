@@ -158,6 +158,11 @@ async fn bad_input_gets_its_exit_code_and_changes_nothing() {
     // A stale version is a conflict.
     let o = s.run(&["incident", "arrive", &id, "--if-version", "7"]);
     assert_eq!(code(&o), 6, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("is at version 1 (reported), not 7"),
+        "{}",
+        stderr(&o)
+    );
     unchanged(&s);
 
     // Cancel without a reason is a usage error; with an empty one, invalid.

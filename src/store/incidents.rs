@@ -396,11 +396,19 @@ impl Store {
         let current = self.incident_in(&mut tx, id).await?;
         if let Some(v) = expected_version.filter(|v| *v != current.version) {
             return Err(Error::Conflict {
-                detail: format!(
-                    "incident {id} was changed by someone else (you had version {v}, it is now \
-                     version {}, {}); look at it again before you act",
-                    current.version, current.status
-                ),
+                detail: if v < current.version {
+                    format!(
+                        "incident {id} was changed by someone else (you had version {v}, it is \
+                         now version {}, {}); look at it again before you act",
+                        current.version, current.status
+                    )
+                } else {
+                    format!(
+                        "incident {id} is at version {} ({}), not {v}; act on the version \
+                         `safedesk incident show {id}` gives",
+                        current.version, current.status
+                    )
+                },
                 current: Some(json(&current)),
             });
         }

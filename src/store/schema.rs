@@ -106,11 +106,12 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        let applied: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-            .fetch_one(&mut *tx)
+        // Every migration not yet recorded, so one added between two others
+        // on another branch is still applied.
+        let applied: Vec<i64> = sqlx::query_scalar("SELECT version FROM schema_migrations")
+            .fetch_all(&mut *tx)
             .await?;
-        let applied = applied.unwrap_or(0);
-        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| *v > applied) {
+        for (version, sql) in MIGRATIONS.iter().filter(|(v, _)| !applied.contains(v)) {
             for statement in self.dialect(sql).split(';') {
                 if statement.trim().is_empty() {
                     continue;

@@ -10,6 +10,7 @@ mod events;
 mod extract;
 mod incidents;
 mod registers;
+mod relay;
 mod stats;
 mod tokens;
 
@@ -38,6 +39,7 @@ pub struct App {
     events: broadcast::Sender<Arc<Event>>,
     stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
+    wake: Arc<tokio::sync::Notify>,
 }
 
 impl App {
@@ -50,14 +52,16 @@ impl App {
             events,
             stopping,
             stop: Arc::new(stop),
+            wake: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
-    /// Pushes committed events to every live subscriber of this server.
+    /// Says that events were committed here. The relay reads them from
+    /// the events table, in id order, and pushes them to this server's
+    /// subscribers; events committed by other replicas reach it the same way.
     pub fn publish(&self, events: Vec<Event>) {
-        for e in events {
-            // No subscriber is not an error: the events table keeps it.
-            let _ = self.events.send(Arc::new(e));
+        if !events.is_empty() {
+            self.wake.notify_one();
         }
     }
 
@@ -128,13 +132,16 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let streams = app.clone();
+    let relay = tokio::spawn(relay::run(app.clone()));
     let routes = router(app);
-    axum::serve(listener, routes)
+    let served = axum::serve(listener, routes)
         .with_graceful_shutdown(async move {
             shutdown.await;
             streams.stop_streams();
         })
-        .await
+        .await;
+    relay.abort();
+    served
 }
 
 /// Completes on Ctrl-C or SIGTERM.

@@ -45,6 +45,13 @@ impl Store {
         .bind(data.to_string())
         .fetch_one(&mut **tx)
         .await?;
+        if self.backend == Backend::Postgres {
+            // Delivered at commit to every replica listening; the payload is
+            // only a wake-up, the table is the truth.
+            sqlx::query("SELECT pg_notify('safedesk_events', '')")
+                .execute(&mut **tx)
+                .await?;
+        }
         event(&row)
     }
 

@@ -68,6 +68,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    url: std::sync::Arc<str>,
 }
 
 impl Store {
@@ -107,9 +108,18 @@ impl Store {
             })
             .connect_with(options)
             .await?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            url: url.into(),
+        };
         store.migrate().await?;
         Ok(store)
+    }
+
+    /// The database URL, for a connection of its own (PostgreSQL's LISTEN).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 
     /// Which database this is.

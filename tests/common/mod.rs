@@ -62,7 +62,80 @@ fn with_database(base: &str, db: &str) -> String {
     format!("{cut}/{db}")
 }
 
+/// An empty database: on PostgreSQL one of its own (its name returned so
+/// it can be dropped), else a SQLite file in `dir`.
+pub async fn fresh_database(dir: &Path) -> (String, Option<String>) {
+    match pg_url() {
+        Some(base) => {
+            let name = format!(
+                "safedesk_test_{}_{}",
+                std::process::id(),
+                NEXT_DB.fetch_add(1, Ordering::SeqCst)
+            );
+            admin_pg(&base, &format!("DROP DATABASE IF EXISTS {name}")).await;
+            admin_pg(&base, &format!("CREATE DATABASE {name}")).await;
+            (with_database(&base, &name), Some(name))
+        }
+        None => (
+            format!("sqlite://{}?mode=rwc", dir.join("safedesk.db").display()),
+            None,
+        ),
+    }
+}
+
+/// Drops a database made by [`fresh_database`].
+pub async fn drop_database(name: Option<String>) {
+    if let (Some(base), Some(db)) = (pg_url(), name) {
+        admin_pg(&base, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
+    }
+}
+
+/// A second server on the same database: a replica behind the same load
+/// balancer, sharing nothing with the first but the database.
+pub struct Replica {
+    /// `http://addr`.
+    pub api: String,
+    store: Store,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Replica {
+    /// A client with `token`.
+    pub fn client(&self, token: &str) -> Client {
+        Client::new(&self.api, Some(token.to_string())).unwrap()
+    }
+
+    /// Stops serving and closes its connections.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+        self.store.close().await;
+    }
+}
+
 impl TestServer {
+    /// Starts another server on this one's database.
+    pub async fn replica(&self) -> Replica {
+        let store = Store::connect(&self.db_url).await.expect("replica store");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let api = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(server::serve(listener, App::new(store.clone()), async {
+            let _ = rx.await;
+        }));
+        Replica {
+            api,
+            store,
+            stop: Some(tx),
+            task: Some(task),
+        }
+    }
+
     /// A server with teams and elevators from the fixtures.
     pub async fn start() -> TestServer {
         Self::start_with(false).await
@@ -75,25 +148,7 @@ impl TestServer {
 
     async fn start_with(history: bool) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let (db_url, pg_database) = match pg_url() {
-            Some(base) => {
-                let name = format!(
-                    "safedesk_test_{}_{}",
-                    std::process::id(),
-                    NEXT_DB.fetch_add(1, Ordering::SeqCst)
-                );
-                admin_pg(&base, &format!("DROP DATABASE IF EXISTS {name}")).await;
-                admin_pg(&base, &format!("CREATE DATABASE {name}")).await;
-                (with_database(&base, &name), Some(name))
-            }
-            None => (
-                format!(
-                    "sqlite://{}?mode=rwc",
-                    dir.path().join("safedesk.db").display()
-                ),
-                None,
-            ),
-        };
+        let (db_url, pg_database) = fresh_database(dir.path()).await;
         let store = Store::connect(&db_url).await.expect("open store");
         store
             .upsert_teams(&safedesk::fixtures::teams().unwrap())
@@ -196,9 +251,7 @@ impl TestServer {
     pub async fn finish(mut self) {
         self.stop().await;
         self.store.close().await;
-        if let (Some(base), Some(db)) = (pg_url(), self.pg_database.take()) {
-            admin_pg(&base, &format!("DROP DATABASE IF EXISTS {db} WITH (FORCE)")).await;
-        }
+        drop_database(self.pg_database.take()).await;
     }
 }
 

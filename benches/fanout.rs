@@ -1,7 +1,8 @@
 //! One event to 1,000 live subscribers: how long from the write's start
 //! until each subscriber's client hands the event on. Goal: p99 ≤ 250 ms.
 //!
-//! `cargo bench --bench fanout [-- SUBSCRIBERS EVENTS]`
+//! `cargo bench --bench fanout [-- SUBSCRIBERS EVENTS]`; with
+//! `SAFEDESK_BENCH_PG=postgres://…` on that database instead of SQLite.
 
 use safedesk::client::{Client, StreamItem};
 use safedesk::model::{NewIncident, Role};
@@ -20,7 +21,11 @@ async fn main() -> anyhow::Result<()> {
     let events = args.get(1).copied().unwrap_or(20);
 
     let dir = tempfile::tempdir()?;
-    let store = Store::open_sqlite(&dir.path().join("bench.db")).await?;
+    let store = match std::env::var("SAFEDESK_BENCH_PG") {
+        Ok(url) => Store::connect(&url).await?,
+        Err(_) => Store::open_sqlite(&dir.path().join("bench.db")).await?,
+    };
+    let db = store.backend().as_str();
     store.upsert_teams(&safedesk::fixtures::teams()?).await?;
     store
         .upsert_elevators(&safedesk::fixtures::elevators()?)
@@ -78,7 +83,7 @@ async fn main() -> anyhow::Result<()> {
     latencies.sort();
     let pct = |p: f64| latencies[((latencies.len() as f64 * p).ceil() as usize).saturating_sub(1)];
     println!(
-        "fanout: {subscribers} subscribers x {events} events: p50 {:.1} ms, p99 {:.1} ms, \
+        "fanout ({db}): {subscribers} subscribers x {events} events: p50 {:.1} ms, p99 {:.1} ms, \
          max {:.1} ms (goal p99 <= 250 ms: {})",
         pct(0.50).as_secs_f64() * 1e3,
         pct(0.99).as_secs_f64() * 1e3,

@@ -71,7 +71,7 @@ impl fmt::Display for CliError {
 impl From<ClientError> for CliError {
     fn from(e: ClientError) -> CliError {
         let exit = match &e {
-            ClientError::Unreachable { .. } => Exit::Unreachable,
+            ClientError::Unreachable { .. } | ClientError::Untrusted { .. } => Exit::Unreachable,
             ClientError::Unauthorised(_) | ClientError::Forbidden(_) => Exit::NotAuthorised,
             ClientError::NotFound(_) => Exit::NotFound,
             ClientError::Conflict { .. } => Exit::Conflict,

@@ -59,6 +59,9 @@ pub struct Global {
     /// The API token (an admin makes one with `safedesk token create`)
     #[arg(long, global = true, env = "SAFEDESK_TOKEN", hide_env_values = true)]
     pub token: Option<String>,
+    /// Also trust this PEM CA certificate (a server on a private CA)
+    #[arg(long, global = true, env = "SAFEDESK_CA_CERT", value_name = "FILE")]
+    pub ca_cert: Option<std::path::PathBuf>,
     /// How records are printed on stdout [default: table]
     #[arg(long, global = true, env = "SAFEDESK_FORMAT", value_enum)]
     pub format: Option<Format>,
@@ -116,6 +119,7 @@ impl Cli {
         settings::resolve(
             self.global.api.clone(),
             self.global.token.clone(),
+            self.global.ca_cert.clone(),
             self.global.format,
             self.global.color,
             self.global.quiet,

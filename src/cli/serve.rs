@@ -18,6 +18,12 @@ pub struct ServeArgs {
     /// A database URL (postgres://USER@HOST/DB) instead of SQLite in the data directory
     #[arg(long, env = "SAFEDESK_DB", value_name = "URL", hide_env_values = true)]
     pub db: Option<String>,
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key)
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -26,6 +32,7 @@ pub async fn run(args: ServeArgs) -> CliResult {
         listen: args.listen,
         data_dir: args.data_dir.unwrap_or_else(server::default_data_dir),
         db: args.db,
+        tls: args.tls_cert.zip(args.tls_key),
     })
     .await?;
     Ok(())

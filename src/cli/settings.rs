@@ -29,6 +29,8 @@ pub struct ConfigFile {
     pub token: Option<String>,
     /// The default output format: table, json or csv.
     pub format: Option<String>,
+    /// A CA certificate to trust besides the system's.
+    pub ca_cert: Option<PathBuf>,
 }
 
 /// Everything a command needs to know about how it was asked to run.
@@ -38,6 +40,8 @@ pub struct Settings {
     pub api: String,
     /// The token, if one was found.
     pub token: Option<String>,
+    /// A CA certificate to trust besides the system's.
+    pub ca_cert: Option<PathBuf>,
     /// The printer; it also says whether colour is on.
     pub printer: Printer,
 }
@@ -45,7 +49,13 @@ pub struct Settings {
 impl Settings {
     /// A client for the resolved API and token.
     pub fn client(&self) -> CliResult<Client> {
-        Ok(Client::new(&self.api, self.token.clone())?)
+        let pem = match &self.ca_cert {
+            Some(path) => Some(std::fs::read(path).map_err(|e| {
+                CliError::usage(format!("cannot read the CA certificate {}: {e}", path.display()))
+            })?),
+            None => None,
+        };
+        Ok(Client::with_ca_cert(&self.api, self.token.clone(), pem.as_deref())?)
     }
 }
 
@@ -114,6 +124,7 @@ fn local_token() -> Option<String> {
 pub fn resolve(
     api: Option<String>,
     token: Option<String>,
+    ca_cert: Option<PathBuf>,
     format: Option<Format>,
     color: ColorChoice,
     quiet: bool,
@@ -140,6 +151,7 @@ pub fn resolve(
     Ok(Settings {
         api,
         token,
+        ca_cert: ca_cert.or(config.ca_cert),
         printer: Printer {
             format,
             color,

@@ -18,6 +18,17 @@ pub enum ClientError {
         /// What the network said.
         cause: String,
     },
+    /// The server's TLS certificate is not trusted, or TLS failed.
+    #[error(
+        "cannot talk securely to {url}: {cause}\n  hint: for a server on a private CA pass \
+        --ca-cert FILE (or SAFEDESK_CA_CERT); for a plain server use http://"
+    )]
+    Untrusted {
+        /// The API address.
+        url: String,
+        /// What TLS said.
+        cause: String,
+    },
     /// No token, or a bad one (401).
     #[error(
         "not signed in: {0}\n  hint: pass --token or set SAFEDESK_TOKEN; \
@@ -102,6 +113,13 @@ impl ClientError {
         } else {
             e.to_string()
         };
+        let tls_words = ["certificate", "tls", "handshake", "InvalidContentType"];
+        if tls_words.iter().any(|w| cause.to_lowercase().contains(&w.to_lowercase())) {
+            return ClientError::Untrusted {
+                url: url.to_string(),
+                cause,
+            };
+        }
         if e.is_decode() || e.is_body() && !e.is_timeout() {
             return ClientError::Protocol(format!("the connection broke while reading: {cause}"));
         }

@@ -122,7 +122,19 @@ pub fn init_crypto() {
 impl Client {
     /// A client for the API at `base` (e.g. `http://127.0.0.1:9633`).
     pub fn new(base: &str, token: Option<String>) -> Result<Client> {
+        Client::with_ca_cert(base, token, None)
+    }
+
+    /// A client that also trusts the CA certificate(s) in `ca_pem`, for a
+    /// server whose certificate a private CA signed.
+    pub fn with_ca_cert(base: &str, token: Option<String>, ca_pem: Option<&[u8]>) -> Result<Client> {
         init_crypto();
+        let extra_roots = match ca_pem {
+            Some(pem) => reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
+                ClientError::Usage(format!("the CA certificate is not PEM: {e}"))
+            })?,
+            None => Vec::new(),
+        };
         let base = base
             .trim_end_matches('/')
             .trim_end_matches("/api/v1")
@@ -145,6 +157,7 @@ impl Client {
         let agent = concat!("safedesk/", env!("CARGO_PKG_VERSION"));
         let build = |b: reqwest::ClientBuilder| {
             b.user_agent(agent)
+                .tls_certs_merge(extra_roots.clone())
                 .connect_timeout(Duration::from_secs(5))
                 .build()
                 .map_err(|e| ClientError::Usage(format!("cannot set up HTTP: {e}")))

@@ -11,6 +11,7 @@ mod extract;
 mod incidents;
 mod registers;
 mod relay;
+pub mod tls;
 mod stats;
 mod tokens;
 
@@ -126,11 +127,15 @@ async fn health(State(app): State<App>) -> ApiResult<axum::Json<Health>> {
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets
 /// requests in flight finish.
-pub async fn serve(
-    listener: TcpListener,
+pub async fn serve<L>(
+    listener: L,
     app: App,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
     let streams = app.clone();
     let relay = tokio::spawn(relay::run(app.clone()));
     let routes = router(app);
@@ -253,6 +258,8 @@ pub struct ServeOptions {
     pub data_dir: PathBuf,
     /// A database URL instead of SQLite in the data directory.
     pub db: Option<String>,
+    /// A PEM certificate chain and private key: serve HTTPS.
+    pub tls: Option<(PathBuf, PathBuf)>,
 }
 
 /// `safedesk serve`: opens the store, makes the first admin token, and
@@ -260,18 +267,27 @@ pub struct ServeOptions {
 pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
     use anyhow::Context;
     // Listen first: a taken port fails before anything is written.
+    let acceptor = match &opts.tls {
+        Some((cert, key)) => Some(tls::acceptor(cert, key)?),
+        None => None,
+    };
     let listener = TcpListener::bind(opts.listen)
         .await
         .with_context(|| format!("cannot listen on {}", opts.listen))?;
     let store = open_store(&opts.data_dir, opts.db.as_deref()).await?;
     first_start(&store, &opts.data_dir).await?;
     let addr = listener.local_addr()?;
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     eprintln!(
-        "safedesk: serving http://{addr}/api/v1 ({})",
+        "safedesk: serving {scheme}://{addr}/api/v1 ({})",
         store.backend().as_str()
     );
-    tracing::info!(%addr, db = store.backend().as_str(), "listening");
-    serve(listener, App::new(store.clone()), shutdown_signal()).await?;
+    tracing::info!(%addr, scheme, db = store.backend().as_str(), "listening");
+    let app = App::new(store.clone());
+    match acceptor {
+        Some(a) => serve(tls::TlsListener::new(listener, a)?, app, shutdown_signal()).await?,
+        None => serve(listener, app, shutdown_signal()).await?,
+    }
     store.close().await;
     Ok(())
 }

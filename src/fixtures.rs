@@ -157,3 +157,156 @@ pub async fn seed(store: &Store) -> anyhow::Result<Seeded> {
         incidents: history.len(),
     })
 }
+
+const BLACKLIST: &str = include_str!("../fixtures/blacklist.csv");
+const MUCK: &str = include_str!("../fixtures/muck.csv");
+
+#[derive(Deserialize)]
+struct BlacklistRow {
+    plate: String,
+    action: String,
+    to: String,
+    at: DateTime<Utc>,
+    actor: String,
+    reason: String,
+    evidence: String,
+}
+
+#[derive(Deserialize)]
+struct MuckRow {
+    plate: String,
+    kind: String,
+    at: DateTime<Utc>,
+}
+
+/// Loads the highway lists into a store that has none: one vehicle at each
+/// stage of the illegal-operation list (with the steps that led there, at
+/// fixed November 2026 times) and a few muck-truck violations.
+pub async fn seed_highway(store: &Store) -> anyhow::Result<()> {
+    use crate::model::blacklist::Step;
+    use crate::model::muck::NewViolation;
+    for (i, r) in rows::<BlacklistRow>("blacklist.csv", BLACKLIST)?
+        .into_iter()
+        .enumerate()
+    {
+        let step = Step {
+            plate: r.plate,
+            action: r.action.parse().map_err(anyhow::Error::msg)?,
+            to: Some(r.to)
+                .filter(|t| !t.is_empty())
+                .map(|t| t.parse())
+                .transpose()
+                .map_err(anyhow::Error::msg)?,
+            reason: r.reason,
+            evidence: Some(r.evidence).filter(|e| !e.is_empty()),
+        };
+        store
+            .blacklist_step_at(&step, &r.actor, r.at)
+            .await
+            .with_context(|| format!("fixtures/blacklist.csv, record {}", i + 1))?;
+    }
+    for (i, r) in rows::<MuckRow>("muck.csv", MUCK)?.into_iter().enumerate() {
+        let new = NewViolation {
+            plate: r.plate,
+            kind: r.kind.parse().map_err(anyhow::Error::msg)?,
+            at: r.at,
+        };
+        store
+            .add_violation(&new, "fixtures")
+            .await
+            .with_context(|| format!("fixtures/muck.csv, record {}", i + 1))?;
+    }
+    Ok(())
+}
+
+const BASES: &str = include_str!("../fixtures/bases.csv");
+const VESSELS: &str = include_str!("../fixtures/vessels.csv");
+
+#[derive(Deserialize)]
+struct BaseRow {
+    code: String,
+    name: String,
+    kind: String,
+    city: String,
+    lat: f64,
+    lon: f64,
+    capacity: i64,
+}
+
+#[derive(Deserialize)]
+struct VesselRow {
+    found_at: DateTime<Utc>,
+    waterway: String,
+    city: String,
+    lat: Option<f64>,
+    lon: Option<f64>,
+    hull: String,
+    material: String,
+    length_m: Option<f64>,
+    engine_kw: Option<f64>,
+    marks: String,
+    owner_name: String,
+    owner_id: String,
+    state: String,
+    base_code: String,
+    disposed_at: Option<DateTime<Utc>>,
+}
+
+/// The 11 detention bases and 3 temporary points.
+pub fn bases() -> anyhow::Result<Vec<crate::model::Base>> {
+    Ok(rows::<BaseRow>("bases.csv", BASES)?
+        .into_iter()
+        .map(|r| crate::model::Base {
+            code: r.code,
+            name: r.name,
+            kind: r.kind,
+            city: r.city,
+            lat: r.lat,
+            lon: r.lon,
+            capacity: r.capacity,
+            occupied: 0,
+        })
+        .collect())
+}
+
+/// The campaign's register: 2,204 vessels at their end states.
+pub fn vessels() -> anyhow::Result<Vec<crate::store::HistoricVessel>> {
+    let text = |s: String| Some(s).filter(|s| !s.is_empty());
+    rows::<VesselRow>("vessels.csv", VESSELS)?
+        .into_iter()
+        .map(|r| {
+            Ok(crate::store::HistoricVessel {
+                found_at: r.found_at,
+                fields: crate::model::VesselFields {
+                    waterway: Some(r.waterway),
+                    city: Some(r.city),
+                    lat: r.lat,
+                    lon: r.lon,
+                    hull: text(r.hull),
+                    material: Some(r.material.parse().map_err(anyhow::Error::msg)?),
+                    length_m: r.length_m,
+                    engine_kw: r.engine_kw,
+                    marks: text(r.marks),
+                    owner_name: text(r.owner_name),
+                    owner_id: text(r.owner_id),
+                },
+                state: r.state.parse().map_err(anyhow::Error::msg)?,
+                base: text(r.base_code),
+                disposed_at: r.disposed_at,
+            })
+        })
+        .collect()
+}
+
+/// Loads the bases and the vessel register into a store that has none.
+pub async fn seed_maritime(store: &Store) -> anyhow::Result<()> {
+    store
+        .upsert_bases(&bases()?)
+        .await
+        .context("loading detention bases")?;
+    store
+        .seed_vessels(&vessels()?)
+        .await
+        .context("loading the vessel register")?;
+    Ok(())
+}

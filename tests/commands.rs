@@ -27,7 +27,18 @@ use std::time::{Duration, Instant};
 
 /// Every page in `commands/`; a page missing here fails
 /// `every_page_has_a_test`.
-const PAGES: &[&str] = &["elevator", "incident", "serve", "stats", "team", "token"];
+const PAGES: &[&str] = &[
+    "base",
+    "blacklist",
+    "elevator",
+    "incident",
+    "plate",
+    "serve",
+    "stats",
+    "team",
+    "token",
+    "vessel",
+];
 
 /// How long one command may run before it counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -451,6 +462,26 @@ async fn the_token_page_is_true() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_serve_page_is_true() {
     run_page("serve").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_plate_page_is_true() {
+    run_page("plate").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_base_page_is_true() {
+    run_page("base").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_vessel_page_is_true() {
+    run_page("vessel").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_blacklist_page_is_true() {
+    run_page("blacklist").await;
 }
 
 #[test]

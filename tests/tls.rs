@@ -22,7 +22,11 @@ fn make_ca(dir: &std::path::Path) -> [std::path::PathBuf; 3] {
     let params = CertificateParams::new(vec!["127.0.0.1".into(), "localhost".into()]).unwrap();
     let key = KeyPair::generate().unwrap();
     let cert = params.signed_by(&key, &issuer).unwrap();
-    let paths = [dir.join("ca.pem"), dir.join("server.pem"), dir.join("server.key")];
+    let paths = [
+        dir.join("ca.pem"),
+        dir.join("server.pem"),
+        dir.join("server.key"),
+    ];
     std::fs::write(&paths[0], ca.pem()).unwrap();
     std::fs::write(&paths[1], cert.pem()).unwrap();
     std::fs::write(&paths[2], key.serialize_pem()).unwrap();
@@ -33,7 +37,11 @@ fn make_ca(dir: &std::path::Path) -> [std::path::PathBuf; 3] {
 fn https_round_trip_with_a_private_ca() {
     let dir = tempfile::tempdir().unwrap();
     let [ca, cert, key] = make_ca(dir.path());
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let mut server = bin()
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
         .arg("--data-dir")
@@ -51,7 +59,10 @@ fn https_round_trip_with_a_private_ca() {
         assert!(Instant::now() < deadline, "the TLS server did not come up");
         std::thread::sleep(Duration::from_millis(100));
     }
-    let token = std::fs::read_to_string(&token_path).unwrap().trim().to_string();
+    let token = std::fs::read_to_string(&token_path)
+        .unwrap()
+        .trim()
+        .to_string();
     let api = format!("https://127.0.0.1:{port}");
     let run = |extra: &[&str]| {
         bin()
@@ -75,7 +86,12 @@ fn https_round_trip_with_a_private_ca() {
 
     // Plain HTTP to the TLS port gets no answer it can use.
     let o = bin()
-        .args(["--api", &format!("http://127.0.0.1:{port}"), "--token", &token])
+        .args([
+            "--api",
+            &format!("http://127.0.0.1:{port}"),
+            "--token",
+            &token,
+        ])
         .args(["team", "list"])
         .output()
         .unwrap();
@@ -102,5 +118,8 @@ fn a_key_that_is_not_a_key_is_refused_before_listening() {
         .unwrap();
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(stderr(&o).contains("private key"), "{}", stderr(&o));
-    assert!(!dir.path().join("data").join("admin.token").exists(), "nothing written");
+    assert!(
+        !dir.path().join("data").join("admin.token").exists(),
+        "nothing written"
+    );
 }

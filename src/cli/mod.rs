@@ -1,18 +1,23 @@
 //! The command line: clap definitions, one module per command group, and
 //! the dispatch from a parsed command line to its module's `run`.
 
+pub mod base;
+pub mod blacklist;
 pub mod board;
 pub mod completions;
 pub mod demo;
 pub mod elevator;
 pub mod exit;
 pub mod incident;
+pub mod muck;
 pub mod output;
+pub mod plate;
 pub mod serve;
 pub mod settings;
 pub mod stats;
 pub mod team;
 pub mod token;
+pub mod vessel;
 
 pub use exit::{CliError, CliResult, Exit};
 
@@ -100,6 +105,21 @@ pub enum Command {
     /// API tokens (admin)
     #[command(subcommand)]
     Token(token::TokenCmd),
+    /// Check vehicle plates against every highway list at once
+    #[command(subcommand)]
+    Plate(plate::PlateCmd),
+    /// The illegal-operation list: suspect, grey, black, excluded, lifted
+    #[command(subcommand)]
+    Blacklist(blacklist::BlacklistCmd),
+    /// Muck-truck violations and passes
+    #[command(subcommand)]
+    Muck(muck::MuckCmd),
+    /// The three-no vessel register: register, photograph, dispose
+    #[command(subcommand)]
+    Vessel(vessel::VesselCmd),
+    /// Detention bases and temporary points for three-no vessels
+    #[command(subcommand)]
+    Base(base::BaseCmd),
     /// The live 96333 dispatch board
     Board(board::BoardArgs),
     /// Run the REST server
@@ -142,6 +162,11 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Elevator(cmd) => elevator::run(cmd, &settings).await,
         Command::Stats(cmd) => stats::run(cmd, &settings).await,
         Command::Token(cmd) => token::run(cmd, &settings).await,
+        Command::Plate(cmd) => plate::run(cmd, &settings).await,
+        Command::Blacklist(cmd) => blacklist::run(cmd, &settings).await,
+        Command::Muck(cmd) => muck::run(cmd, &settings).await,
+        Command::Vessel(cmd) => vessel::run(cmd, &settings).await,
+        Command::Base(cmd) => base::run(cmd, &settings).await,
         Command::Board(args) => board::run(args, &settings).await,
         Command::Demo(args) => demo::run(args, &settings).await,
         Command::Serve(_) | Command::Completions(_) | Command::Man(_) => Ok(()),

@@ -51,11 +51,18 @@ impl Settings {
     pub fn client(&self) -> CliResult<Client> {
         let pem = match &self.ca_cert {
             Some(path) => Some(std::fs::read(path).map_err(|e| {
-                CliError::usage(format!("cannot read the CA certificate {}: {e}", path.display()))
+                CliError::usage(format!(
+                    "cannot read the CA certificate {}: {e}",
+                    path.display()
+                ))
             })?),
             None => None,
         };
-        Ok(Client::with_ca_cert(&self.api, self.token.clone(), pem.as_deref())?)
+        Ok(Client::with_ca_cert(
+            &self.api,
+            self.token.clone(),
+            pem.as_deref(),
+        )?)
     }
 }
 

@@ -5,6 +5,7 @@ use super::output::Column;
 use super::settings::Settings;
 use crate::client::StatsQuery;
 use crate::model::stats::IncidentStats;
+use crate::model::vessel::VesselStats;
 use crate::model::{city, time};
 use clap::{Args, Subcommand};
 
@@ -13,6 +14,49 @@ use clap::{Args, Subcommand};
 pub enum StatsCmd {
     /// Incidents: count, persons freed, arrival and rescue times, share within 30 minutes
     Incidents(IncidentArgs),
+    /// Three-no vessels: found, dismantled, left, detained, regulated, still open
+    Vessels(VesselArgs),
+}
+
+/// Grouping of `stats vessels`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum VesselBy {
+    /// One row per city
+    City,
+    /// One row per state
+    State,
+    /// One row per month found (UTC+8)
+    Month,
+}
+
+/// Options of `stats vessels`.
+#[derive(Debug, Args)]
+pub struct VesselArgs {
+    /// One row per city, state or month, and a total
+    #[arg(long, value_enum)]
+    pub by: Option<VesselBy>,
+}
+
+fn vessel_columns() -> Vec<Column<VesselStats>> {
+    vec![
+        Column::new("GROUP", |s| city::short_name(&s.group).to_string()),
+        Column::new("FOUND", |s| s.found.to_string()),
+        Column::new("DISMANTLED", |s| s.dismantled.to_string()),
+        Column::new("LEFT", |s| s.left.to_string()),
+        Column::new("DETAINED", |s| s.detained.to_string()),
+        Column::new("REGULATED", |s| s.regulated.to_string()),
+        Column::new("OPEN", |s| s.open.to_string()),
+    ]
+}
+
+async fn vessels(a: VesselArgs, settings: &Settings) -> CliResult {
+    let by = a.by.map(|b| match b {
+        VesselBy::City => "city",
+        VesselBy::State => "state",
+        VesselBy::Month => "month",
+    });
+    let rows = settings.client()?.vessel_stats(by).await?;
+    settings.printer.list(&rows, &vessel_columns())
 }
 
 /// Grouping of `stats incidents`.
@@ -69,7 +113,10 @@ fn columns() -> Vec<Column<IncidentStats>> {
 
 /// Runs a statistics command.
 pub async fn run(cmd: StatsCmd, settings: &Settings) -> CliResult {
-    let StatsCmd::Incidents(a) = cmd;
+    let a = match cmd {
+        StatsCmd::Incidents(a) => a,
+        StatsCmd::Vessels(a) => return vessels(a, settings).await,
+    };
     if let Some(m) = &a.month {
         chrono::NaiveDate::parse_from_str(&format!("{m}-01"), "%Y-%m-%d")
             .map_err(|_| CliError::usage(format!("`--month {m}` is not a month; write 2026-11")))?;

@@ -114,7 +114,10 @@ impl ClientError {
             e.to_string()
         };
         let tls_words = ["certificate", "tls", "handshake", "InvalidContentType"];
-        if tls_words.iter().any(|w| cause.to_lowercase().contains(&w.to_lowercase())) {
+        if tls_words
+            .iter()
+            .any(|w| cause.to_lowercase().contains(&w.to_lowercase()))
+        {
             return ClientError::Untrusted {
                 url: url.to_string(),
                 cause,

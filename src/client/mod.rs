@@ -6,10 +6,15 @@
 
 pub mod error;
 pub mod stream;
+mod vessels;
 
 pub use error::ClientError;
 pub use stream::{EventStream, StreamItem};
+pub use vessels::VesselQuery;
 
+use crate::model::blacklist::{Entry as BlacklistEntry, Step as BlacklistStep};
+use crate::model::muck::{NewViolation, Pass, Violation};
+use crate::model::plate::{CheckRequest, PlateCheck};
 use crate::model::stats::IncidentStats;
 use crate::model::{
     Elevator, Health, Incident, IssuedToken, NewIncident, Page, Problem, Role, Suggestion, Team,
@@ -110,6 +115,23 @@ pub struct StatsQuery {
     pub city: Option<String>,
 }
 
+/// Filters for the illegal-operation list.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BlacklistQuery {
+    /// `suspect`, `grey`, `black`, `excluded` or `lifted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Province of the plate: `苏`, `江苏` or `江苏省`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub province: Option<String>,
+    /// Page size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<i64>,
+    /// Continue after this cursor.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
 /// Installs the TLS crypto provider once per process (ring: the same one
 /// sqlx uses, and no C build).
 pub fn init_crypto() {
@@ -127,12 +149,15 @@ impl Client {
 
     /// A client that also trusts the CA certificate(s) in `ca_pem`, for a
     /// server whose certificate a private CA signed.
-    pub fn with_ca_cert(base: &str, token: Option<String>, ca_pem: Option<&[u8]>) -> Result<Client> {
+    pub fn with_ca_cert(
+        base: &str,
+        token: Option<String>,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Client> {
         init_crypto();
         let extra_roots = match ca_pem {
-            Some(pem) => reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
-                ClientError::Usage(format!("the CA certificate is not PEM: {e}"))
-            })?,
+            Some(pem) => reqwest::Certificate::from_pem_bundle(pem)
+                .map_err(|e| ClientError::Usage(format!("the CA certificate is not PEM: {e}")))?,
             None => Vec::new(),
         };
         let base = base
@@ -188,6 +213,14 @@ impl Client {
     }
 
     async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {
+        let bytes = self.send_raw(req).await?;
+        serde_json::from_slice(&bytes).map_err(|e| {
+            ClientError::Protocol(format!("the server's answer could not be read: {e}"))
+        })
+    }
+
+    /// Sends a request and returns the body of a success as it came.
+    async fn send_raw(&self, req: RequestBuilder) -> Result<Vec<u8>> {
         let response = req
             .send()
             .await
@@ -198,9 +231,7 @@ impl Client {
             .await
             .map_err(|e| ClientError::from_transport(&self.base, e))?;
         if status.is_success() {
-            return serde_json::from_slice(&bytes).map_err(|e| {
-                ClientError::Protocol(format!("the server's answer could not be read: {e}"))
-            });
+            return Ok(bytes.to_vec());
         }
         let problem: Option<Problem> = serde_json::from_slice(&bytes).ok();
         if problem.is_none() && status == StatusCode::NOT_FOUND {
@@ -344,6 +375,82 @@ impl Client {
     /// Revokes a token by id.
     pub async fn revoke_token(&self, id: i64) -> Result<TokenRecord> {
         self.send(self.request(Method::DELETE, &format!("/tokens/{id}")))
+            .await
+    }
+
+    /// Checks plates against every list at once: one request for up to
+    /// [`MAX_CHECK`](crate::model::plate::MAX_CHECK) plates, one per batch
+    /// of that size beyond, answers in the order asked.
+    pub async fn check_plates(&self, plates: &[String]) -> Result<Vec<PlateCheck>> {
+        let mut answers = Vec::with_capacity(plates.len());
+        for batch in plates.chunks(crate::model::plate::MAX_CHECK) {
+            let body = CheckRequest {
+                plates: batch.to_vec(),
+            };
+            let part: Vec<PlateCheck> = self
+                .send(self.request(Method::POST, "/plates/check").json(&body))
+                .await?;
+            answers.extend(part);
+        }
+        Ok(answers)
+    }
+
+    /// Takes one step on the illegal-operation list.
+    pub async fn blacklist_step(&self, step: &BlacklistStep) -> Result<BlacklistEntry> {
+        let body = serde_json::json!({
+            "to": step.to,
+            "reason": step.reason,
+            "evidence": step.evidence,
+        });
+        let path = format!("/blacklist/{}/{}", encode(&step.plate), step.action);
+        self.send(self.request(Method::POST, &path).json(&body))
+            .await
+    }
+
+    /// One vehicle on the illegal-operation list, with its history.
+    pub async fn blacklist_entry(&self, plate: &str) -> Result<BlacklistEntry> {
+        self.get(&format!("/blacklist/{}", encode(plate)), &())
+            .await
+    }
+
+    /// Every vehicle on the illegal-operation list that matches, following
+    /// the pages, up to `max`.
+    pub async fn blacklist(&self, q: &BlacklistQuery, max: usize) -> Result<Vec<BlacklistEntry>> {
+        let mut q = q.clone();
+        q.limit = Some(1000.min(max as i64).max(1));
+        let mut out = Vec::new();
+        loop {
+            let page: Page<BlacklistEntry> = self.get("/blacklist", &q).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) if out.len() < max => q.cursor = Some(next),
+                _ => break,
+            }
+        }
+        out.truncate(max);
+        Ok(out)
+    }
+
+    /// Records a muck-truck violation.
+    pub async fn add_violation(&self, new: &NewViolation) -> Result<Violation> {
+        self.send(self.request(Method::POST, "/muck/violations").json(new))
+            .await
+    }
+
+    /// Muck-truck violations, newest first; of one truck with `plate`.
+    pub async fn violations(&self, plate: Option<&str>, limit: i64) -> Result<Vec<Violation>> {
+        let q = serde_json::json!({ "plate": plate, "limit": limit });
+        self.get("/muck/violations", &q).await
+    }
+
+    /// A muck truck's pass at `at` (now when absent).
+    pub async fn muck_pass(
+        &self,
+        plate: &str,
+        at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Pass> {
+        let q = serde_json::json!({ "at": at.map(|t| t.to_rfc3339()) });
+        self.get(&format!("/muck/passes/{}", encode(plate)), &q)
             .await
     }
 

@@ -116,6 +116,8 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     wipe(&opts.data_dir)?;
     let store = server::open_store(&opts.data_dir, None).await?;
     let seeded = crate::fixtures::seed(&store).await?;
+    crate::fixtures::seed_highway(&store).await?;
+    crate::fixtures::seed_maritime(&store).await?;
     let lifts: Vec<String> = crate::fixtures::elevators()?
         .into_iter()
         .filter(|e| e.registration_code.starts_with("31"))

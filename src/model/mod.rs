@@ -3,21 +3,27 @@
 //! Nothing here does I/O; the server, the client, the board and the
 //! commands all speak in these types.
 
+pub mod blacklist;
 pub mod city;
+pub mod idcard;
 pub mod incident;
+pub mod muck;
 pub mod phone;
+pub mod plate;
 pub mod problem;
 pub mod role;
 pub mod stats;
 pub mod team;
 pub mod time;
 pub mod token;
+pub mod vessel;
 
 pub use incident::{Incident, IncidentStatus, NewIncident, TimelineEntry, Transition};
 pub use problem::Problem;
 pub use role::Role;
 pub use team::{Elevator, PlaceType, Suggestion, Team, TeamStatus};
 pub use token::{IssuedToken, TokenRecord};
+pub use vessel::{Base, NewVessel, Photo, Vessel, VesselFields, VesselState, VesselStep};
 
 use serde::{Deserialize, Serialize};
 

@@ -15,6 +15,12 @@ pub enum Access {
     Dispatch,
     /// Admins only: tokens and registers.
     Admin,
+    /// Highway patrol, transport and admins: plate checks.
+    Patrol,
+    /// Transport admins and admins: changes to the vehicle lists.
+    Transport,
+    /// Maritime officers and admins: the three-no vessel register.
+    Maritime,
 }
 
 impl Access {
@@ -24,6 +30,9 @@ impl Access {
             Access::Public | Access::Read => true,
             Access::Dispatch => matches!(role, Role::Admin | Role::Dispatcher),
             Access::Admin => role == Role::Admin,
+            Access::Patrol => matches!(role, Role::Admin | Role::Patrol | Role::Transport),
+            Access::Transport => matches!(role, Role::Admin | Role::Transport),
+            Access::Maritime => matches!(role, Role::Admin | Role::Maritime),
         }
     }
 
@@ -33,6 +42,9 @@ impl Access {
             Access::Public | Access::Read => "any role",
             Access::Dispatch => "the dispatcher or admin role",
             Access::Admin => "the admin role",
+            Access::Patrol => "the patrol, transport or admin role",
+            Access::Transport => "the transport or admin role",
+            Access::Maritime => "the maritime or admin role",
         }
     }
 }
@@ -62,6 +74,40 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/tokens", Access::Admin),
     (Method::POST, "/api/v1/tokens", Access::Admin),
     (Method::DELETE, "/api/v1/tokens/{id}", Access::Admin),
+    (Method::GET, "/api/v1/vessels", Access::Read),
+    (Method::POST, "/api/v1/vessels", Access::Maritime),
+    (Method::GET, "/api/v1/vessels/{id}", Access::Read),
+    (Method::PATCH, "/api/v1/vessels/{id}", Access::Maritime),
+    (
+        Method::POST,
+        "/api/v1/vessels/{id}/{action}",
+        Access::Maritime,
+    ),
+    (Method::GET, "/api/v1/vessels/{id}/photos", Access::Read),
+    (
+        Method::POST,
+        "/api/v1/vessels/{id}/photos",
+        Access::Maritime,
+    ),
+    (
+        Method::GET,
+        "/api/v1/vessels/{id}/photos/{photo}",
+        Access::Read,
+    ),
+    (Method::GET, "/api/v1/bases", Access::Read),
+    (Method::GET, "/api/v1/bases/{code}", Access::Read),
+    (Method::GET, "/api/v1/stats/vessels", Access::Read),
+    (Method::POST, "/api/v1/plates/check", Access::Patrol),
+    (Method::GET, "/api/v1/blacklist", Access::Read),
+    (Method::GET, "/api/v1/blacklist/{plate}", Access::Read),
+    (
+        Method::POST,
+        "/api/v1/blacklist/{plate}/{action}",
+        Access::Transport,
+    ),
+    (Method::GET, "/api/v1/muck/violations", Access::Read),
+    (Method::POST, "/api/v1/muck/violations", Access::Transport),
+    (Method::GET, "/api/v1/muck/passes/{plate}", Access::Read),
 ];
 
 /// The methods the table has for `path`, for a 405's `Allow` header.

@@ -83,7 +83,7 @@ pub async fn suggestions(
 }
 
 /// Reads `If-Match: "3"` (or `3`, or `W/"3"`) as version 3.
-fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
+pub(super) fn if_match(headers: &HeaderMap) -> ApiResult<Option<i64>> {
     let Some(v) = headers.get(header::IF_MATCH) else {
         return Ok(None);
     };

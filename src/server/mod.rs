@@ -5,15 +5,19 @@
 
 mod access;
 mod auth;
+mod blacklist;
 mod error;
 mod events;
 mod extract;
 mod incidents;
+mod muck;
+mod plates;
 mod registers;
 mod relay;
-pub mod tls;
 mod stats;
+pub mod tls;
 mod tokens;
+mod vessels;
 
 pub use access::{Access, ROUTES};
 pub use auth::Caller;
@@ -94,6 +98,32 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/stats/incidents", get(stats::incidents))
         .route("/api/v1/tokens", get(tokens::list).post(tokens::create))
         .route("/api/v1/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/api/v1/vessels", get(vessels::list).post(vessels::create))
+        .route(
+            "/api/v1/vessels/{id}",
+            get(vessels::show).patch(vessels::update),
+        )
+        .route("/api/v1/vessels/{id}/{action}", post(vessels::step))
+        .route(
+            "/api/v1/vessels/{id}/photos",
+            get(vessels::photos)
+                .post(vessels::add_photo)
+                // Only this route takes a photo-sized body; one byte over
+                // the limit lets the handler say "too large" in words.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::model::vessel::MAX_PHOTO_BYTES + 1,
+                )),
+        )
+        .route("/api/v1/vessels/{id}/photos/{photo}", get(vessels::photo))
+        .route("/api/v1/bases", get(vessels::bases))
+        .route("/api/v1/bases/{code}", get(vessels::base))
+        .route("/api/v1/stats/vessels", get(stats::vessels))
+        .route("/api/v1/plates/check", post(plates::check))
+        .route("/api/v1/blacklist", get(blacklist::list))
+        .route("/api/v1/blacklist/{plate}", get(blacklist::show))
+        .route("/api/v1/blacklist/{plate}/{action}", post(blacklist::step))
+        .route("/api/v1/muck/violations", get(muck::list).post(muck::add))
+        .route("/api/v1/muck/passes/{plate}", get(muck::pass))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::authorise,

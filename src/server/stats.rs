@@ -73,3 +73,25 @@ pub async fn incidents(
     };
     Ok(Json(rows))
 }
+
+/// Query of `GET /stats/vessels`.
+#[derive(Debug, Deserialize)]
+pub struct VesselStatsQuery {
+    /// `city`, `state` or `month`; without it, the total alone.
+    by: Option<String>,
+}
+
+/// `GET /stats/vessels`: found, dismantled, left, detained, regulated and
+/// still open, per group and in total.
+pub async fn vessels(
+    State(app): State<App>,
+    Query(q): Query<VesselStatsQuery>,
+) -> ApiResult<Json<Vec<crate::model::vessel::VesselStats>>> {
+    let by = q.by.as_deref().filter(|b| !b.is_empty());
+    if let Some(other) = by.filter(|b| !["city", "state", "month"].contains(b)) {
+        return Err(ApiError::invalid(format!(
+            "`by={other}`: group by `city`, `state` or `month`"
+        )));
+    }
+    Ok(Json(app.store.vessel_stats(by).await?))
+}

@@ -4,14 +4,20 @@
 //! default) and PostgreSQL through sqlx's `Any` driver. Times are kept as
 //! epoch milliseconds, so both dialects compare and subtract them alike.
 
+mod blacklist;
 mod events;
 mod incidents;
+mod muck;
+mod plates;
 mod registers;
 mod schema;
 mod tokens;
+mod vessels;
 
+pub use blacklist::BlacklistFilter;
 pub use incidents::{HistoricIncident, IncidentFilter};
 pub use registers::{ElevatorFilter, TeamFilter};
+pub use vessels::{HistoricVessel, VesselFilter};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{Any, AnyPool, Transaction};
@@ -154,6 +160,7 @@ impl Store {
 #[derive(Debug, Clone)]
 enum Bind {
     Int(i64),
+    Real(f64),
     Text(String),
 }
 
@@ -165,6 +172,7 @@ fn bind_all<'q>(
     for b in binds {
         query = match b {
             Bind::Int(i) => query.bind(*i),
+            Bind::Real(r) => query.bind(*r),
             Bind::Text(s) => query.bind(s.clone()),
         };
     }

@@ -7,9 +7,10 @@ use super::{Backend, Result, Store};
 use sqlx::AssertSqlSafe;
 
 /// `(version, statements)`, applied in order, each in one transaction.
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE tokens (
     id {{ID}},
     name TEXT NOT NULL,
@@ -88,7 +89,103 @@ CREATE TABLE events (
     data TEXT NOT NULL
 )
 "#,
-)];
+    ),
+    (
+        2,
+        r#"
+CREATE TABLE bases (
+    code TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    city TEXT NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    capacity BIGINT NOT NULL,
+    occupied BIGINT NOT NULL
+);
+CREATE TABLE vessels (
+    id {{ID}},
+    state TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    found_at BIGINT NOT NULL,
+    waterway TEXT NOT NULL,
+    city TEXT NOT NULL,
+    lat DOUBLE PRECISION,
+    lon DOUBLE PRECISION,
+    hull TEXT,
+    material TEXT,
+    length_m DOUBLE PRECISION,
+    engine_kw DOUBLE PRECISION,
+    marks TEXT,
+    owner_name TEXT,
+    owner_id TEXT,
+    base_code TEXT,
+    disposed_at BIGINT
+);
+CREATE INDEX vessels_state ON vessels (state, city);
+CREATE INDEX vessels_found ON vessels (found_at);
+CREATE TABLE vessel_timeline (
+    id {{ID}},
+    vessel_id BIGINT NOT NULL,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    detail TEXT NOT NULL
+);
+CREATE INDEX vessel_timeline_vessel ON vessel_timeline (vessel_id, id);
+CREATE TABLE photos (
+    sha256 TEXT PRIMARY KEY,
+    content_type TEXT NOT NULL,
+    size BIGINT NOT NULL,
+    data {{BLOB}} NOT NULL,
+    created_at BIGINT NOT NULL
+);
+CREATE TABLE vessel_photos (
+    vessel_id BIGINT NOT NULL,
+    sha256 TEXT NOT NULL,
+    added_at BIGINT NOT NULL,
+    added_by TEXT NOT NULL,
+    PRIMARY KEY (vessel_id, sha256)
+)
+"#,
+    ),
+    (
+        3,
+        r#"
+CREATE TABLE blacklist (
+    plate TEXT PRIMARY KEY,
+    province TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    since BIGINT NOT NULL,
+    reason TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    version BIGINT NOT NULL
+);
+CREATE INDEX blacklist_stage ON blacklist (stage, province);
+CREATE TABLE blacklist_history (
+    id {{ID}},
+    plate TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    from_stage TEXT,
+    stage TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    evidence TEXT
+);
+CREATE INDEX blacklist_history_plate ON blacklist_history (plate, id);
+CREATE TABLE muck_violations (
+    id {{ID}},
+    plate TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    recorded_at BIGINT NOT NULL
+);
+CREATE INDEX muck_violations_plate ON muck_violations (plate, at)
+"#,
+    ),
+];
 
 impl Store {
     /// Applies the migrations this database has not seen. Several servers
@@ -135,6 +232,10 @@ impl Store {
             Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
             Backend::Postgres => "BIGSERIAL PRIMARY KEY",
         };
-        sql.replace("{{ID}}", id)
+        let blob = match self.backend {
+            Backend::Sqlite => "BLOB",
+            Backend::Postgres => "BYTEA",
+        };
+        sql.replace("{{ID}}", id).replace("{{BLOB}}", blob)
     }
 }

@@ -158,11 +158,13 @@ impl TestServer {
             .upsert_elevators(&safedesk::fixtures::elevators().unwrap())
             .await
             .unwrap();
+        safedesk::fixtures::seed_highway(&store).await.unwrap();
         if history {
             store
                 .seed_history(&safedesk::fixtures::history().unwrap())
                 .await
                 .unwrap();
+            safedesk::fixtures::seed_maritime(&store).await.unwrap();
         }
         let (admin, _) = store
             .create_token("admin", Role::Admin, None)

@@ -5,6 +5,7 @@
 //! `SAFEDESK_BENCH_PG=postgres://…` on that database instead of SQLite.
 
 use safedesk::client::{Client, StreamItem};
+use safedesk::model::audit::Actor;
 use safedesk::model::{NewIncident, Role};
 use safedesk::server::{self, App};
 use safedesk::store::Store;
@@ -30,7 +31,9 @@ async fn main() -> anyhow::Result<()> {
     store
         .upsert_elevators(&safedesk::fixtures::elevators()?)
         .await?;
-    let (token, _) = store.create_token("bench", Role::Admin, None).await?;
+    let (token, _) = store
+        .create_token("bench", Role::Admin, None, Actor::system("bench"))
+        .await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let api = format!("http://{}", listener.local_addr()?);
     tokio::spawn(server::serve(

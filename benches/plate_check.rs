@@ -11,6 +11,7 @@ use axum::Router;
 use axum::routing::get;
 use safedesk::client::Client;
 use safedesk::model::Role;
+use safedesk::model::audit::Actor;
 use safedesk::model::blacklist::{Action, Step};
 use safedesk::server::{self, App};
 use safedesk::store::Store;
@@ -78,9 +79,11 @@ async fn main() -> anyhow::Result<()> {
             reason: "bench".into(),
             evidence: None,
         };
-        store.blacklist_step(&step, "bench").await?;
+        store.blacklist_step(&step, Actor::system("bench")).await?;
     }
-    let (token, _) = store.create_token("bench", Role::Patrol, None).await?;
+    let (token, _) = store
+        .create_token("bench", Role::Patrol, None, Actor::system("bench"))
+        .await?;
     let ours = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let api = format!("http://{}", ours.local_addr()?);
     tokio::spawn(server::serve(ours, App::new(store), std::future::pending()));

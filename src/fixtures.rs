@@ -2,6 +2,7 @@
 //! `safedesk demo` runs from any directory. `fixtures/README.md` says where
 //! each figure comes from.
 
+use crate::model::audit::Actor;
 use crate::model::{Elevator, Team, TeamStatus};
 use crate::store::{HistoricIncident, Store};
 use anyhow::Context;
@@ -201,7 +202,7 @@ pub async fn seed_highway(store: &Store) -> anyhow::Result<()> {
             evidence: Some(r.evidence).filter(|e| !e.is_empty()),
         };
         store
-            .blacklist_step_at(&step, &r.actor, r.at)
+            .blacklist_step_at(&step, Actor::system(&r.actor), r.at)
             .await
             .with_context(|| format!("fixtures/blacklist.csv, record {}", i + 1))?;
     }
@@ -212,7 +213,7 @@ pub async fn seed_highway(store: &Store) -> anyhow::Result<()> {
             at: r.at,
         };
         store
-            .add_violation(&new, "fixtures")
+            .add_violation(&new, Actor::system("fixtures"))
             .await
             .with_context(|| format!("fixtures/muck.csv, record {}", i + 1))?;
     }

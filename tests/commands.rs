@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 /// Every page in `commands/`; a page missing here fails
 /// `every_page_has_a_test`.
 const PAGES: &[&str] = &[
+    "audit",
     "base",
     "blacklist",
     "elevator",
@@ -432,6 +433,11 @@ async fn run_page(name: &str) {
         steps.len(),
         failures.join("\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_audit_page_is_true() {
+    run_page("audit").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -5,6 +5,7 @@ mod common;
 
 use common::TestServer;
 use safedesk::client::{EventStream, StreamItem};
+use safedesk::model::audit::Actor;
 use safedesk::model::{Event, NewIncident, Transition};
 use std::time::Duration;
 
@@ -119,7 +120,11 @@ async fn a_client_that_loses_the_server_resumes_without_gaps_or_repeats() {
     // Changes made while the client is cut off (straight into the store).
     let mut missed = Vec::new();
     for _ in 0..3 {
-        let (_, events) = s.store.create_incident(&call(), "test").await.unwrap();
+        let (_, events) = s
+            .store
+            .create_incident(&call(), Actor::system("test"))
+            .await
+            .unwrap();
         missed.extend(events.iter().map(|e| e.id));
     }
     // The client notices and keeps trying.

@@ -1,6 +1,7 @@
 //! The command line: clap definitions, one module per command group, and
 //! the dispatch from a parsed command line to its module's `run`.
 
+pub mod audit;
 pub mod base;
 pub mod blacklist;
 pub mod board;
@@ -120,6 +121,9 @@ pub enum Command {
     /// Detention bases and temporary points for three-no vessels
     #[command(subcommand)]
     Base(base::BaseCmd),
+    /// The audit log of every change, and its hash-chain check (admin)
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
     /// The live 96333 dispatch board
     Board(board::BoardArgs),
     /// Run the REST server
@@ -167,6 +171,7 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Muck(cmd) => muck::run(cmd, &settings).await,
         Command::Vessel(cmd) => vessel::run(cmd, &settings).await,
         Command::Base(cmd) => base::run(cmd, &settings).await,
+        Command::Audit(cmd) => audit::run(cmd, &settings).await,
         Command::Board(args) => board::run(args, &settings).await,
         Command::Demo(args) => demo::run(args, &settings).await,
         Command::Serve(_) | Command::Completions(_) | Command::Man(_) => Ok(()),

@@ -4,10 +4,12 @@
 //! Every HTTP status becomes a plain sentence in [`error`]; the event
 //! stream in [`stream`] reconnects on its own and resumes where it left off.
 
+mod audit;
 pub mod error;
 pub mod stream;
 mod vessels;
 
+pub use audit::AuditQuery;
 pub use error::ClientError;
 pub use stream::{EventStream, StreamItem};
 pub use vessels::VesselQuery;

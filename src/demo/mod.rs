@@ -6,6 +6,7 @@
 mod simulate;
 
 use crate::client::Client;
+use crate::model::audit::Actor;
 use crate::model::{NewIncident, Role};
 use crate::server::{self, App};
 use anyhow::Context;
@@ -101,7 +102,9 @@ async fn open_calls(store: &crate::store::Store, codes: &[String]) -> anyhow::Re
             ),
         };
         let at = chrono::Utc::now() - chrono::Duration::minutes(minutes);
-        store.create_incident_at(&new, "96333", at).await?;
+        store
+            .create_incident_at(&new, Actor::system("96333"), at)
+            .await?;
     }
     Ok(())
 }
@@ -126,10 +129,10 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     open_calls(&store, &lifts).await?;
     server::first_start(&store, &opts.data_dir).await?;
     let (sim_token, _) = store
-        .create_token("simulator", Role::Dispatcher, None)
+        .create_token("simulator", Role::Dispatcher, None, Actor::system("demo"))
         .await?;
     let (desk_token, _) = store
-        .create_token("dispatcher", Role::Dispatcher, None)
+        .create_token("dispatcher", Role::Dispatcher, None, Actor::system("demo"))
         .await?;
 
     let listener = TcpListener::bind(opts.listen).await.with_context(|| {

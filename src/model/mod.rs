@@ -3,6 +3,7 @@
 //! Nothing here does I/O; the server, the client, the board and the
 //! commands all speak in these types.
 
+pub mod audit;
 pub mod blacklist;
 pub mod city;
 pub mod idcard;

@@ -13,7 +13,7 @@ pub enum Access {
     Read,
     /// Dispatchers and admins: incidents and team moves.
     Dispatch,
-    /// Admins only: tokens and registers.
+    /// Admins only: tokens, registers and the audit log.
     Admin,
     /// Highway patrol, transport and admins: plate checks.
     Patrol,
@@ -108,6 +108,8 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/muck/violations", Access::Read),
     (Method::POST, "/api/v1/muck/violations", Access::Transport),
     (Method::GET, "/api/v1/muck/passes/{plate}", Access::Read),
+    (Method::GET, "/api/v1/audit", Access::Admin),
+    (Method::GET, "/api/v1/audit/verify", Access::Admin),
 ];
 
 /// The methods the table has for `path`, for a 405's `Allow` header.

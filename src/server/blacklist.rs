@@ -77,7 +77,7 @@ pub async fn step(
         reason: body.reason,
         evidence: body.evidence,
     };
-    let (entry, events) = app.store.blacklist_step(&step, &caller.name).await?;
+    let (entry, events) = app.store.blacklist_step(&step, caller.actor()).await?;
     app.publish(events);
     tracing::info!(plate = %entry.plate, step = %action, stage = %entry.stage, "blacklist step");
     Ok(Json(entry))

@@ -39,7 +39,7 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     Body(new): Body<NewIncident>,
 ) -> ApiResult<Response> {
-    let (incident, events) = app.store.create_incident(&new, &caller.name).await?;
+    let (incident, events) = app.store.create_incident(&new, caller.actor()).await?;
     app.publish(events);
     tracing::info!(id = incident.id, rescue_code = %incident.rescue_code, "incident reported");
     Ok(with_etag(StatusCode::CREATED, incident))
@@ -124,7 +124,7 @@ pub async fn step(
     let expected = if_match(&headers)?;
     let (incident, events) = app
         .store
-        .transition(id, &transition, expected, &caller.name)
+        .transition(id, &transition, expected, caller.actor())
         .await?;
     app.publish(events);
     tracing::info!(id, step = transition.name(), status = %incident.status, "incident step");

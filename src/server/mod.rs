@@ -4,12 +4,14 @@
 //! listener until a shutdown future completes; [`run`] is `safedesk serve`.
 
 mod access;
+mod audit;
 mod auth;
 mod blacklist;
 mod error;
 mod events;
 mod extract;
 mod incidents;
+mod lists;
 mod muck;
 mod plates;
 mod registers;
@@ -45,6 +47,8 @@ pub struct App {
     stopping: watch::Receiver<bool>,
     stop: Arc<watch::Sender<bool>>,
     wake: Arc<tokio::sync::Notify>,
+    lists: Arc<lists::Lists>,
+    tokens: Arc<auth::TokenCache>,
 }
 
 impl App {
@@ -58,13 +62,20 @@ impl App {
             stopping,
             stop: Arc::new(stop),
             wake: Arc::new(tokio::sync::Notify::new()),
+            lists: Arc::default(),
+            tokens: Arc::default(),
         }
     }
 
     /// Says that events were committed here. The relay reads them from
     /// the events table, in id order, and pushes them to this server's
     /// subscribers; events committed by other replicas reach it the same way.
+    /// The events are applied to this server's index of the lists at once,
+    /// so a plate check answered after the caller's reply sees the change.
     pub fn publish(&self, events: Vec<Event>) {
+        for e in &events {
+            self.lists.apply(e);
+        }
         if !events.is_empty() {
             self.wake.notify_one();
         }
@@ -124,6 +135,8 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/blacklist/{plate}/{action}", post(blacklist::step))
         .route("/api/v1/muck/violations", get(muck::list).post(muck::add))
         .route("/api/v1/muck/passes/{plate}", get(muck::pass))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/audit/verify", get(audit::verify))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
             auth::authorise,

@@ -28,7 +28,7 @@ pub async fn add(
     Extension(caller): Extension<Caller>,
     Body(new): Body<NewViolation>,
 ) -> ApiResult<(StatusCode, Json<Violation>)> {
-    let (added, events) = app.store.add_violation(&new, &caller.name).await?;
+    let (added, events) = app.store.add_violation(&new, caller.actor()).await?;
     app.publish(events);
     tracing::info!(plate = %added.plate, kind = %added.kind, "muck violation");
     Ok((StatusCode::CREATED, Json(added)))

@@ -58,17 +58,34 @@ async fn notified(listener: &mut Option<sqlx::postgres::PgListener>) {
     }
 }
 
-/// Runs until the server stops.
+/// Loads the index of the lists as of the newest event, and returns that
+/// event's id: the relay goes on from there. The id is read before the
+/// tables, so an event committed in between is applied again (which
+/// changes nothing) rather than missed.
+async fn load_lists(app: &App) -> crate::store::Result<i64> {
+    let cursor = app.store.last_event_id().await?;
+    let (entries, violations) = app.store.list_rows(chrono::Utc::now()).await?;
+    app.lists.load(cursor, &entries, &violations);
+    Ok(cursor)
+}
+
+/// Runs until the server stops. Each event is applied to the index of the
+/// lists before it is broadcast.
 pub async fn run(app: App) {
-    let mut cursor = match app.store.last_event_id().await {
-        Ok(id) => id,
-        Err(e) => {
-            tracing::error!(error = %e, "the relay cannot read the events table");
-            0
+    let mut stopping = app.stopping.clone();
+    let mut cursor = loop {
+        match load_lists(&app).await {
+            Ok(id) => break id,
+            Err(e) => {
+                tracing::error!(error = %e, "the relay cannot load the lists; retrying");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stopping.changed() => return,
+                }
+            }
         }
     };
     let mut listener = listener(&app).await;
-    let mut stopping = app.stopping.clone();
     let poll = poll_interval(app.store.backend());
     loop {
         loop {
@@ -82,6 +99,7 @@ pub async fn run(app: App) {
             let full = events.len() as i64 == BATCH;
             for e in events {
                 cursor = e.id;
+                app.lists.apply(&e);
                 // No subscriber is not an error: the table keeps the event.
                 let _ = app.events.send(Arc::new(e));
             }

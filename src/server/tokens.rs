@@ -33,7 +33,10 @@ pub async fn create(
         Some(d) => Some(chrono::Utc::now() + chrono::Duration::days(d)),
         None => None,
     };
-    let (token, record) = app.store.create_token(&new.name, new.role, expires).await?;
+    let (token, record) = app
+        .store
+        .create_token(&new.name, new.role, expires, caller.actor())
+        .await?;
     tracing::info!(by = %caller.name, name = %record.name, role = %record.role, "token issued");
     Ok((StatusCode::CREATED, Json(IssuedToken { token, record })))
 }
@@ -47,7 +50,7 @@ pub async fn revoke(
     Extension(caller): Extension<Caller>,
     PathParam(id): PathParam<i64>,
 ) -> ApiResult<Json<TokenRecord>> {
-    let record = app.store.revoke_token(id).await?;
+    let record = app.store.revoke_token(id, caller.actor()).await?;
     tracing::info!(by = %caller.name, id, "token revoked");
     Ok(Json(record))
 }

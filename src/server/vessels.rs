@@ -43,7 +43,7 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     Body(new): Body<NewVessel>,
 ) -> ApiResult<Response> {
-    let (vessel, events) = app.store.create_vessel(new, &caller.name).await?;
+    let (vessel, events) = app.store.create_vessel(new, caller.actor()).await?;
     app.publish(events);
     tracing::info!(id = vessel.id, "vessel registered");
     Ok(with_etag(StatusCode::CREATED, vessel))
@@ -86,7 +86,7 @@ pub async fn update(
     let expected = if_match(&headers)?;
     let (vessel, events) = app
         .store
-        .update_vessel(id, fields, expected, &caller.name)
+        .update_vessel(id, fields, expected, caller.actor())
         .await?;
     app.publish(events);
     Ok(with_etag(StatusCode::OK, vessel))
@@ -117,7 +117,7 @@ pub async fn step(
     let expected = if_match(&headers)?;
     let (vessel, events) = app
         .store
-        .vessel_step(id, &step, expected, &caller.name)
+        .vessel_step(id, &step, expected, caller.actor())
         .await?;
     app.publish(events);
     tracing::info!(id, step = step.name(), state = %vessel.state, "vessel step");
@@ -140,7 +140,7 @@ pub async fn add_photo(
         other => ApiError::bad_request(other.body_text()),
     })?;
     let kind = check_photo("the photo", &body).map_err(ApiError::invalid)?;
-    let (photo, events) = app.store.add_photo(id, &body, kind, &caller.name).await?;
+    let (photo, events) = app.store.add_photo(id, &body, kind, caller.actor()).await?;
     app.publish(events);
     Ok((StatusCode::CREATED, Json(photo)))
 }

@@ -3,6 +3,7 @@
 
 use super::registers::{page, where_clause};
 use super::{Bind, Error, Result, Store, bind_all};
+use crate::model::audit::{Actor, AuditEntry};
 use crate::model::blacklist::{Entry, HistoryEntry, Stage, Step};
 use crate::model::time::from_millis;
 use crate::model::{Event, Page, plate};
@@ -78,7 +79,11 @@ impl Store {
     }
 
     /// Takes one step on the list now, as `actor`.
-    pub async fn blacklist_step(&self, step: &Step, actor: &str) -> Result<(Entry, Vec<Event>)> {
+    pub async fn blacklist_step(
+        &self,
+        step: &Step,
+        actor: Actor<'_>,
+    ) -> Result<(Entry, Vec<Event>)> {
         self.blacklist_step_at(step, actor, Utc::now()).await
     }
 
@@ -87,7 +92,7 @@ impl Store {
     pub async fn blacklist_step_at(
         &self,
         step: &Step,
-        actor: &str,
+        actor: Actor<'_>,
         at: DateTime<Utc>,
     ) -> Result<(Entry, Vec<Event>)> {
         let checked = plate::parse(&step.plate).map_err(Error::Invalid)?;
@@ -112,7 +117,7 @@ impl Store {
             .bind(stage.as_str())
             .bind(now)
             .bind(reason.clone())
-            .bind(actor.to_string())
+            .bind(actor.name.to_string())
             .bind(checked.province)
             .execute(&mut *tx)
             .await?;
@@ -123,7 +128,7 @@ impl Store {
         )
         .bind(key.clone())
         .bind(now)
-        .bind(actor.to_string())
+        .bind(actor.name.to_string())
         .bind(step.action.as_str())
         .bind(from.map(Stage::as_str))
         .bind(stage.as_str())
@@ -135,6 +140,11 @@ impl Store {
             .blacklist_in(&mut tx, &key)
             .await?
             .ok_or_else(|| not_listed(&key))?;
+        let mut entry = AuditEntry::new("blacklist", &key, step.action.as_str()).after(&after);
+        if let Some(b) = &before {
+            entry = entry.before(b);
+        }
+        self.append_audit(&mut tx, actor, entry).await?;
         let data = serde_json::to_value(&after).unwrap_or_default();
         let event = self.append_event(&mut tx, "blacklist", &key, &data).await?;
         tx.commit().await?;

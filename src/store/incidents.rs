@@ -3,6 +3,7 @@
 
 use super::registers::{page, team as team_row, where_clause};
 use super::{Bind, Error, Result, Store, bind_all};
+use crate::model::audit::{Actor, AuditEntry};
 use crate::model::incident::{MAX_TEXT, initial_priority, validate_vulnerable};
 use crate::model::team::validate_rescue_code;
 use crate::model::time::{from_millis, to_millis};
@@ -212,7 +213,7 @@ impl Store {
     pub async fn create_incident(
         &self,
         new: &NewIncident,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<(Incident, Vec<Event>)> {
         self.create_incident_at(new, actor, Utc::now()).await
     }
@@ -222,7 +223,7 @@ impl Store {
     pub async fn create_incident_at(
         &self,
         new: &NewIncident,
-        actor: &str,
+        actor: Actor<'_>,
         at: DateTime<Utc>,
     ) -> Result<(Incident, Vec<Event>)> {
         validate_new(new)?;
@@ -249,9 +250,11 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let detail = format!("困{}人 {}", new.trapped, new.note.as_deref().unwrap_or(""));
-        self.timeline_in(&mut tx, id, now, actor, "reported", detail.trim())
+        self.timeline_in(&mut tx, id, now, actor.name, "reported", detail.trim())
             .await?;
         let created = self.incident_in(&mut tx, id).await?;
+        let entry = AuditEntry::new("incident", id, "create").after(&created);
+        self.append_audit(&mut tx, actor, entry).await?;
         let event = self
             .append_event(&mut tx, "incident", &id.to_string(), &json(&created))
             .await?;
@@ -386,7 +389,7 @@ impl Store {
         id: i64,
         step: &Transition,
         expected_version: Option<i64>,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<(Incident, Vec<Event>)> {
         let suggested = match step {
             Transition::Dispatch { team: None } => self.suggestions(id).await?.into_iter().next(),
@@ -449,9 +452,13 @@ impl Store {
                 current: None,
             });
         }
-        self.timeline_in(&mut tx, id, now, actor, step.name(), &change.detail)
+        self.timeline_in(&mut tx, id, now, actor.name, step.name(), &change.detail)
             .await?;
         let after = self.incident_in(&mut tx, id).await?;
+        let entry = AuditEntry::new("incident", id, step.name())
+            .before(&current)
+            .after(&after);
+        self.append_audit(&mut tx, actor, entry).await?;
         let mut events = vec![
             self.append_event(&mut tx, "incident", &id.to_string(), &json(&after))
                 .await?,

@@ -4,6 +4,7 @@
 //! default) and PostgreSQL through sqlx's `Any` driver. Times are kept as
 //! epoch milliseconds, so both dialects compare and subtract them alike.
 
+mod audit;
 mod blacklist;
 mod events;
 mod incidents;
@@ -14,6 +15,7 @@ mod schema;
 mod tokens;
 mod vessels;
 
+pub use audit::{AuditFilter, GENESIS};
 pub use blacklist::BlacklistFilter;
 pub use incidents::{HistoricIncident, IncidentFilter};
 pub use registers::{ElevatorFilter, TeamFilter};

@@ -1,6 +1,7 @@
 //! Muck-truck violations, and the pass they suspend.
 
 use super::{Error, Result, Store};
+use crate::model::audit::{Actor, AuditEntry};
 use crate::model::muck::{NewViolation, Pass, Violation, pass_at};
 use crate::model::time::from_millis;
 use crate::model::{Event, plate};
@@ -26,7 +27,7 @@ impl Store {
     pub async fn add_violation(
         &self,
         new: &NewViolation,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<(Violation, Vec<Event>)> {
         let key = plate::parse(&new.plate).map_err(Error::Invalid)?.plate;
         let now = Utc::now();
@@ -44,11 +45,13 @@ impl Store {
         .bind(key.clone())
         .bind(new.kind.as_str())
         .bind(new.at.timestamp_millis())
-        .bind(actor.to_string())
+        .bind(actor.name.to_string())
         .bind(now.timestamp_millis())
         .fetch_one(&mut *tx)
         .await?;
         let added = violation(&row)?;
+        let entry = AuditEntry::new("muck_violation", added.id, "create").after(&added);
+        self.append_audit(&mut tx, actor, entry).await?;
         let data = serde_json::to_value(&added).unwrap_or_default();
         let event = self
             .append_event(&mut tx, "muck_violation", &key, &data)

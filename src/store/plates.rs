@@ -1,8 +1,9 @@
 //! Plate checks: every list at once, for many plates, by the normalised
 //! plate (the primary key of `blacklist`, the index of `muck_violations`).
 
-use super::{Result, Store};
-use crate::model::muck::pass_at;
+use super::{Error, Result, Store};
+use crate::model::blacklist::Entry;
+use crate::model::muck::{Violation, pass_at};
 use crate::model::plate::{ListHit, Plate, PlateCheck};
 use crate::model::time::from_millis;
 use chrono::{DateTime, Utc};
@@ -64,5 +65,52 @@ impl Store {
                 hits: hits.get(&p.plate).cloned().unwrap_or_default(),
             })
             .collect())
+    }
+}
+
+impl Store {
+    /// What the in-memory index of the lists starts from: every vehicle
+    /// ever on the illegal-operation list (any stage, without history), and
+    /// the muck violations that may still suspend a pass at or after `now`.
+    pub async fn list_rows(&self, now: DateTime<Utc>) -> Result<(Vec<Entry>, Vec<Violation>)> {
+        let rows = sqlx::query(
+            "SELECT plate, province, stage, since, reason, actor, version FROM blacklist",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let stage: String = row.try_get("stage")?;
+            entries.push(Entry {
+                plate: row.try_get("plate")?,
+                province: row.try_get("province")?,
+                stage: stage.parse().map_err(Error::Invalid)?,
+                since: from_millis(row.try_get("since")?),
+                reason: row.try_get("reason")?,
+                actor: row.try_get("actor")?,
+                version: row.try_get("version")?,
+                history: Vec::new(),
+            });
+        }
+        let start = now - chrono::Duration::days(crate::model::muck::SUSPENSION_DAYS);
+        let rows = sqlx::query(
+            "SELECT id, plate, kind, at, actor, recorded_at FROM muck_violations WHERE at > $1",
+        )
+        .bind(start.timestamp_millis())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut violations = Vec::with_capacity(rows.len());
+        for row in rows {
+            let kind: String = row.try_get("kind")?;
+            violations.push(Violation {
+                id: row.try_get("id")?,
+                plate: row.try_get("plate")?,
+                kind: kind.parse().map_err(Error::Invalid)?,
+                at: from_millis(row.try_get("at")?),
+                actor: row.try_get("actor")?,
+                recorded_at: from_millis(row.try_get("recorded_at")?),
+            });
+        }
+        Ok((entries, violations))
     }
 }

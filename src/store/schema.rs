@@ -185,6 +185,27 @@ CREATE TABLE muck_violations (
 CREATE INDEX muck_violations_plate ON muck_violations (plate, at)
 "#,
     ),
+    (
+        4,
+        r#"
+CREATE TABLE audit (
+    id BIGINT PRIMARY KEY,
+    at BIGINT NOT NULL,
+    actor TEXT NOT NULL,
+    role TEXT NOT NULL,
+    action TEXT NOT NULL,
+    entity TEXT NOT NULL,
+    key TEXT NOT NULL,
+    before_json TEXT,
+    after_json TEXT,
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+CREATE INDEX audit_actor ON audit (actor, id);
+CREATE INDEX audit_entity ON audit (entity, key, id);
+CREATE INDEX audit_at ON audit (at)
+"#,
+    ),
 ];
 
 impl Store {

@@ -1,6 +1,7 @@
 //! API tokens: stored as SHA-256 hashes, never as themselves.
 
 use super::{Backend, Error, Result, Store};
+use crate::model::audit::{Actor, AuditEntry};
 use crate::model::{Role, TokenRecord};
 use chrono::{DateTime, Utc};
 use rand::Rng;
@@ -40,12 +41,13 @@ fn record(row: &sqlx::any::AnyRow) -> Result<TokenRecord> {
 
 impl Store {
     /// Makes a token for `name` with `role` and returns its secret, which is
-    /// shown this once and kept only as a hash.
+    /// shown this once and kept only as a hash (the audit log has neither).
     pub async fn create_token(
         &self,
         name: &str,
         role: Role,
         expires_at: Option<DateTime<Utc>>,
+        actor: Actor<'_>,
     ) -> Result<(String, TokenRecord)> {
         if name.trim().is_empty() {
             return Err(Error::Invalid("a token needs a name (--name)".into()));
@@ -65,6 +67,8 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         let rec = record(&row)?;
+        let entry = AuditEntry::new("token", rec.id, "create").after(&rec);
+        self.append_audit(&mut tx, actor, entry).await?;
         tx.commit().await?;
         Ok((secret, rec))
     }
@@ -87,13 +91,18 @@ impl Store {
             return Ok(None);
         }
         let secret = fresh_secret();
-        sqlx::query(
-            "INSERT INTO tokens (name, role, hash, created_at) VALUES ('admin', 'admin', $1, $2)",
+        let row = sqlx::query(
+            "INSERT INTO tokens (name, role, hash, created_at) VALUES ('admin', 'admin', $1, $2) \
+             RETURNING id, name, role, created_at, expires_at, revoked_at",
         )
         .bind(hash(&secret))
         .bind(Utc::now().timestamp_millis())
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+        let rec = record(&row)?;
+        let entry = AuditEntry::new("token", rec.id, "create").after(&rec);
+        self.append_audit(&mut tx, Actor::system("first-start"), entry)
+            .await?;
         tx.commit().await?;
         Ok(Some(secret))
     }
@@ -122,7 +131,7 @@ impl Store {
     }
 
     /// Revokes a token by its id; it stops working at once.
-    pub async fn revoke_token(&self, id: i64) -> Result<TokenRecord> {
+    pub async fn revoke_token(&self, id: i64, actor: Actor<'_>) -> Result<TokenRecord> {
         let mut tx = self.write().await?;
         let row = sqlx::query(
             "UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL \
@@ -138,6 +147,14 @@ impl Store {
             )));
         };
         let rec = record(&row)?;
+        let before = TokenRecord {
+            revoked_at: None,
+            ..rec.clone()
+        };
+        let entry = AuditEntry::new("token", id, "revoke")
+            .before(&before)
+            .after(&rec);
+        self.append_audit(&mut tx, actor, entry).await?;
         tx.commit().await?;
         Ok(rec)
     }

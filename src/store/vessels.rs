@@ -4,6 +4,7 @@
 
 use super::registers::{page, where_clause};
 use super::{Bind, Error, Result, Store, bind_all};
+use crate::model::audit::{Actor, AuditEntry};
 use crate::model::time::{from_millis, to_millis};
 use crate::model::vessel::{VesselStats, distance_km, vessel_stats};
 use crate::model::{
@@ -245,7 +246,11 @@ impl Store {
 
     /// Registers a vessel: in the register at once, its finding and its
     /// registration on the timeline.
-    pub async fn create_vessel(&self, new: NewVessel, actor: &str) -> Result<(Vessel, Vec<Event>)> {
+    pub async fn create_vessel(
+        &self,
+        new: NewVessel,
+        actor: Actor<'_>,
+    ) -> Result<(Vessel, Vec<Event>)> {
         let now = Utc::now();
         let new = new.validate(now).map_err(Error::Invalid)?;
         let found_at = to_millis(new.found_at.unwrap_or(now));
@@ -276,12 +281,14 @@ impl Store {
             f.city.as_deref().unwrap_or(""),
             f.waterway.as_deref().unwrap_or("")
         );
-        self.vessel_timeline_in(&mut tx, id, found_at, actor, "found", &place)
+        self.vessel_timeline_in(&mut tx, id, found_at, actor.name, "found", &place)
             .await?;
         let note = new.note.as_deref().unwrap_or("").trim();
-        self.vessel_timeline_in(&mut tx, id, to_millis(now), actor, "register", note)
+        self.vessel_timeline_in(&mut tx, id, to_millis(now), actor.name, "register", note)
             .await?;
         let created = self.vessel_in(&mut tx, id).await?;
+        let entry = AuditEntry::new("vessel", id, "create").after(&created);
+        self.append_audit(&mut tx, actor, entry).await?;
         let event = self
             .append_event(&mut tx, "vessel", &id.to_string(), &json(&created))
             .await?;
@@ -386,7 +393,7 @@ impl Store {
         id: i64,
         fields: VesselFields,
         expected_version: Option<i64>,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<(Vessel, Vec<Event>)> {
         let fields = fields.validate().map_err(Error::Invalid)?;
         let columns = set_columns(&fields);
@@ -420,9 +427,13 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         let now = Utc::now().timestamp_millis();
-        self.vessel_timeline_in(&mut tx, id, now, actor, "update", &changed.join(", "))
+        self.vessel_timeline_in(&mut tx, id, now, actor.name, "update", &changed.join(", "))
             .await?;
         let after = self.vessel_in(&mut tx, id).await?;
+        let entry = AuditEntry::new("vessel", id, "update")
+            .before(&current)
+            .after(&after);
+        self.append_audit(&mut tx, actor, entry).await?;
         let event = self
             .append_event(&mut tx, "vessel", &id.to_string(), &json(&after))
             .await?;
@@ -438,7 +449,7 @@ impl Store {
         id: i64,
         step: &VesselStep,
         expected_version: Option<i64>,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<(Vessel, Vec<Event>)> {
         let mut tx = self.write().await?;
         let current = self.vessel_in(&mut tx, id).await?;
@@ -482,9 +493,13 @@ impl Store {
         .bind(current.version)
         .execute(&mut *tx)
         .await?;
-        self.vessel_timeline_in(&mut tx, id, now, actor, step.name(), &detail)
+        self.vessel_timeline_in(&mut tx, id, now, actor.name, step.name(), &detail)
             .await?;
         let after = self.vessel_in(&mut tx, id).await?;
+        let entry = AuditEntry::new("vessel", id, step.name())
+            .before(&current)
+            .after(&after);
+        self.append_audit(&mut tx, actor, entry).await?;
         let event = self
             .append_event(&mut tx, "vessel", &id.to_string(), &json(&after))
             .await?;
@@ -551,12 +566,12 @@ impl Store {
         id: i64,
         bytes: &[u8],
         content_type: &str,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<(Photo, Vec<Event>)> {
         let sha = format!("{:x}", Sha256::digest(bytes));
         let now = Utc::now().timestamp_millis();
         let mut tx = self.write().await?;
-        self.vessel_in(&mut tx, id).await?;
+        let current = self.vessel_in(&mut tx, id).await?;
         sqlx::query(
             "INSERT INTO photos (sha256, content_type, size, data, created_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT (sha256) DO NOTHING",
@@ -575,18 +590,22 @@ impl Store {
         .bind(id)
         .bind(sha.clone())
         .bind(now)
-        .bind(actor.to_string())
+        .bind(actor.name.to_string())
         .execute(&mut *tx)
         .await?;
         let mut events = Vec::new();
         if linked.rows_affected() == 1 {
-            self.vessel_timeline_in(&mut tx, id, now, actor, "photo", &sha[..12])
+            self.vessel_timeline_in(&mut tx, id, now, actor.name, "photo", &sha[..12])
                 .await?;
             sqlx::query("UPDATE vessels SET version = version + 1 WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
             let after = self.vessel_in(&mut tx, id).await?;
+            let entry = AuditEntry::new("vessel", id, "photo")
+                .before(&current)
+                .after(&after);
+            self.append_audit(&mut tx, actor, entry).await?;
             events.push(
                 self.append_event(&mut tx, "vessel", &id.to_string(), &json(&after))
                     .await?,

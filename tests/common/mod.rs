@@ -10,6 +10,7 @@
 
 use safedesk::client::Client;
 use safedesk::model::Role;
+use safedesk::model::audit::Actor;
 use safedesk::server::{self, App};
 use safedesk::store::Store;
 use std::net::SocketAddr;
@@ -167,7 +168,7 @@ impl TestServer {
             safedesk::fixtures::seed_maritime(&store).await.unwrap();
         }
         let (admin, _) = store
-            .create_token("admin", Role::Admin, None)
+            .create_token("admin", Role::Admin, None, Actor::system("test"))
             .await
             .unwrap();
         let mut server = TestServer {
@@ -223,7 +224,7 @@ impl TestServer {
     pub async fn client_as(&self, role: Role) -> (Client, String) {
         let (token, _) = self
             .store
-            .create_token(&format!("{role}-user"), role, None)
+            .create_token(&format!("{role}-user"), role, None, Actor::system("test"))
             .await
             .unwrap();
         (Client::new(&self.api, Some(token.clone())).unwrap(), token)

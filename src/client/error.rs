@@ -9,8 +9,8 @@ use reqwest::StatusCode;
 pub enum ClientError {
     /// The server could not be reached (refused, timed out, DNS).
     #[error(
-        "cannot reach the server at {url}: {cause}\n  hint: is `safedesk serve` (or `safedesk demo`) running \
-        there? Set the address with --api or SAFEDESK_API"
+        "cannot reach the server at {url}: {cause}\n  hint: is `safedesk serve` \
+        (or `safedesk demo`) running there? Set the address with --api or SAFEDESK_API"
     )]
     Unreachable {
         /// The API address.

@@ -57,6 +57,31 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for PathPar
     }
 }
 
+/// Reads a step posted to `…/{id}/{action}`: the action from the path, its
+/// fields from the (possibly empty) JSON body, into a step type tagged by
+/// `action`. An action not in `known` is a 404 that lists the known ones.
+pub fn step_from<T: DeserializeOwned>(
+    action: String,
+    known: &[&str],
+    body: &[u8],
+) -> Result<T, ApiError> {
+    if !known.contains(&action.as_str()) {
+        return Err(ApiError::not_found(format!(
+            "no step `{action}`; the steps are {}",
+            known.join(", ")
+        )));
+    }
+    let mut fields: serde_json::Map<String, serde_json::Value> = if body.is_empty() {
+        Default::default()
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request(format!("the request body: {e}")))?
+    };
+    fields.insert("action".into(), serde_json::Value::String(action));
+    serde_json::from_value(serde_json::Value::Object(fields))
+        .map_err(|e| ApiError::invalid(format!("the request body: {e}")))
+}
+
 /// Clamps a requested page size to 1..=1000, 50 when absent.
 pub fn limit(requested: Option<i64>) -> i64 {
     requested.unwrap_or(50).clamp(1, 1000)

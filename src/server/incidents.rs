@@ -1,6 +1,6 @@
 //! `/api/v1/incidents`: report, list, show, and every step of the flow.
 
-use super::extract::{Body, PathParam, Query, limit};
+use super::extract::{Body, PathParam, Query, limit, step_from};
 use super::{ApiError, ApiResult, App, Caller};
 use crate::model::{
     Incident, IncidentStatus, NewIncident, Page, Suggestion, Transition, city, time,
@@ -106,21 +106,7 @@ pub async fn step(
     const ACTIONS: [&str; 7] = [
         "dispatch", "arrive", "release", "close", "cancel", "escalate", "note",
     ];
-    if !ACTIONS.contains(&action.as_str()) {
-        return Err(ApiError::not_found(format!(
-            "no step `{action}`; the steps are {}",
-            ACTIONS.join(", ")
-        )));
-    }
-    let mut fields: serde_json::Map<String, serde_json::Value> = if body.is_empty() {
-        Default::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("the request body: {e}")))?
-    };
-    fields.insert("action".into(), serde_json::Value::String(action));
-    let transition: Transition = serde_json::from_value(serde_json::Value::Object(fields))
-        .map_err(|e| ApiError::invalid(format!("the request body: {e}")))?;
+    let transition: Transition = step_from(action, &ACTIONS, &body)?;
     let expected = if_match(&headers)?;
     let (incident, events) = app
         .store

@@ -1,7 +1,7 @@
 //! `/api/v1/vessels` and `/api/v1/bases`: the three-no vessel register,
 //! its steps, its photos, and the detention bases.
 
-use super::extract::{Body, PathParam, Query, limit};
+use super::extract::{Body, PathParam, Query, limit, step_from};
 use super::incidents::if_match;
 use super::{ApiError, ApiResult, App, Caller};
 use crate::model::vessel::{STEPS, check_photo};
@@ -99,21 +99,7 @@ pub async fn step(
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
-    if !STEPS.contains(&action.as_str()) {
-        return Err(ApiError::not_found(format!(
-            "no step `{action}`; the steps are {}",
-            STEPS.join(", ")
-        )));
-    }
-    let mut fields: serde_json::Map<String, serde_json::Value> = if body.is_empty() {
-        Default::default()
-    } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| ApiError::bad_request(format!("the request body: {e}")))?
-    };
-    fields.insert("action".into(), serde_json::Value::String(action));
-    let step: VesselStep = serde_json::from_value(serde_json::Value::Object(fields))
-        .map_err(|e| ApiError::invalid(format!("the request body: {e}")))?;
+    let step: VesselStep = step_from(action, &STEPS, &body)?;
     let expected = if_match(&headers)?;
     let (vessel, events) = app
         .store

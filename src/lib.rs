@@ -11,6 +11,7 @@ pub mod cli;
 pub mod client;
 pub mod demo;
 pub mod fixtures;
+pub mod import;
 pub mod model;
 pub mod server;
 pub mod store;

@@ -1,23 +1,30 @@
 //! The command line: clap definitions, one module per command group, and
 //! the dispatch from a parsed command line to its module's `run`.
 
+pub mod alerts;
 pub mod audit;
 pub mod base;
 pub mod blacklist;
 pub mod board;
 pub mod completions;
+pub mod cylinder;
 pub mod demo;
 pub mod elevator;
 pub mod exit;
+pub mod import;
 pub mod incident;
 pub mod muck;
+pub mod notices;
 pub mod output;
+pub mod passage;
 pub mod plate;
+pub mod screen;
 pub mod serve;
 pub mod settings;
 pub mod stats;
 pub mod team;
 pub mod token;
+pub mod track;
 pub mod vessel;
 
 pub use exit::{CliError, CliResult, Exit};
@@ -115,12 +122,33 @@ pub enum Command {
     /// Muck-truck violations and passes
     #[command(subcommand)]
     Muck(muck::MuckCmd),
+    /// Record a gantry passage (files go through `import passages`)
+    #[command(subcommand)]
+    Passage(passage::PassageCmd),
+    /// The ETC gantry register
+    #[command(subcommand)]
+    Gantry(passage::GantryCmd),
+    /// A vehicle's passages in time order, with the gantries' names
+    Track(track::TrackArgs),
+    /// Passages of grey and black vehicles; --follow prints them live
+    Alerts(alerts::AlertsArgs),
+    /// Find buses that run one route on many days; the rule's thresholds
+    #[command(subcommand)]
+    Screen(screen::ScreenCmd),
+    /// Notices to other provinces of their grey and black vehicles
+    #[command(subcommand)]
+    Notices(notices::NoticesCmd),
     /// The three-no vessel register: register, photograph, dispose
     #[command(subcommand)]
     Vessel(vessel::VesselCmd),
     /// Detention bases and temporary points for three-no vessels
     #[command(subcommand)]
     Base(base::BaseCmd),
+    /// The LPG cylinder register
+    #[command(subcommand)]
+    Cylinder(cylinder::CylinderCmd),
+    /// Load registers from CSV or XLSX files: cylinders, elevators, teams, vessels
+    Import(import::ImportArgs),
     /// The audit log of every change, and its hash-chain check (admin)
     #[command(subcommand)]
     Audit(audit::AuditCmd),
@@ -169,9 +197,17 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Plate(cmd) => plate::run(cmd, &settings).await,
         Command::Blacklist(cmd) => blacklist::run(cmd, &settings).await,
         Command::Muck(cmd) => muck::run(cmd, &settings).await,
+        Command::Passage(cmd) => passage::run(cmd, &settings).await,
+        Command::Gantry(cmd) => passage::run_gantry(cmd, &settings).await,
+        Command::Track(args) => track::run(args, &settings).await,
+        Command::Alerts(args) => alerts::run(args, &settings).await,
+        Command::Screen(cmd) => screen::run(cmd, &settings).await,
+        Command::Notices(cmd) => notices::run(cmd, &settings).await,
         Command::Vessel(cmd) => vessel::run(cmd, &settings).await,
         Command::Base(cmd) => base::run(cmd, &settings).await,
         Command::Audit(cmd) => audit::run(cmd, &settings).await,
+        Command::Cylinder(cmd) => cylinder::run(cmd, &settings).await,
+        Command::Import(args) => import::run(args, &settings).await,
         Command::Board(args) => board::run(args, &settings).await,
         Command::Demo(args) => demo::run(args, &settings).await,
         Command::Serve(_) | Command::Completions(_) | Command::Man(_) => Ok(()),

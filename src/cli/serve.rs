@@ -24,6 +24,16 @@ pub struct ServeArgs {
     /// The PEM private key of --tls-cert
     #[arg(long, value_name = "FILE", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
+    /// Requests a second each token may make (N/s or N/min, or off); a
+    /// burst of twice that is allowed. Over it, the server answers 429 with
+    /// Retry-After. Health and the event stream are not counted
+    #[arg(
+        long,
+        env = "SAFEDESK_RATE_LIMIT",
+        value_name = "RATE",
+        default_value = "2000/s"
+    )]
+    pub rate_limit: server::limits::RateSetting,
 }
 
 /// Runs the server until Ctrl-C or SIGTERM.
@@ -33,6 +43,7 @@ pub async fn run(args: ServeArgs) -> CliResult {
         data_dir: args.data_dir.unwrap_or_else(server::default_data_dir),
         db: args.db,
         tls: args.tls_cert.zip(args.tls_key),
+        rate_limit: args.rate_limit.0,
     })
     .await?;
     Ok(())

@@ -58,11 +58,10 @@ impl Settings {
             })?),
             None => None,
         };
-        Ok(Client::with_ca_cert(
-            &self.api,
-            self.token.clone(),
-            pem.as_deref(),
-        )?)
+        Ok(
+            Client::with_ca_cert(&self.api, self.token.clone(), pem.as_deref())?
+                .say_waits(!self.printer.quiet),
+        )
     }
 }
 

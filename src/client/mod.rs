@@ -6,11 +6,15 @@
 
 mod audit;
 pub mod error;
+mod highway;
+mod imports;
 pub mod stream;
 mod vessels;
 
 pub use audit::AuditQuery;
 pub use error::ClientError;
+pub use highway::NoticeQuery;
+pub use imports::CylinderQuery;
 pub use stream::{EventStream, StreamItem};
 pub use vessels::VesselQuery;
 
@@ -41,7 +45,14 @@ pub struct Client {
     stream_http: reqwest::Client,
     base: String,
     token: Option<String>,
+    say_waits: bool,
 }
+
+/// How many times one request is sent again after a `429`.
+pub const MAX_RATE_RETRIES: u32 = 5;
+
+/// The longest `Retry-After` the client waits out; a longer one fails.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Filters for listing incidents.
 #[derive(Debug, Clone, Default, Serialize)]
@@ -186,6 +197,9 @@ impl Client {
             b.user_agent(agent)
                 .tls_certs_merge(extra_roots.clone())
                 .connect_timeout(Duration::from_secs(5))
+                // Under the server's 15 s idle limit, so a kept connection
+                // is not reused just as the server closes it.
+                .pool_idle_timeout(Duration::from_secs(10))
                 .build()
                 .map_err(|e| ClientError::Usage(format!("cannot set up HTTP: {e}")))
         };
@@ -196,7 +210,15 @@ impl Client {
             stream_http: build(reqwest::Client::builder().read_timeout(Duration::from_secs(45)))?,
             base,
             token,
+            say_waits: false,
         })
+    }
+
+    /// Whether a wait of more than a second for a rate-limited request is
+    /// said on stderr (the commands, unless `-q`); otherwise it is logged.
+    pub fn say_waits(mut self, on: bool) -> Client {
+        self.say_waits = on;
+        self
     }
 
     /// The API address, as given.
@@ -222,11 +244,34 @@ impl Client {
     }
 
     /// Sends a request and returns the body of a success as it came.
+    ///
+    /// A `429` was not processed, so the request is sent again, whatever
+    /// its method, after the `Retry-After` the server gives (1 s when it
+    /// gives none), up to [`MAX_RATE_RETRIES`] times; a request whose body
+    /// cannot be sent twice (a stream) is not.
     async fn send_raw(&self, req: RequestBuilder) -> Result<Vec<u8>> {
-        let response = req
-            .send()
-            .await
-            .map_err(|e| ClientError::from_transport(&self.base, e))?;
+        let mut req = req;
+        let mut tries = 0;
+        let response = loop {
+            let again = req.try_clone();
+            let response = req
+                .send()
+                .await
+                .map_err(|e| ClientError::from_transport(&self.base, e))?;
+            let wait = retry_after(&response);
+            match (again, wait) {
+                (Some(again), Some(wait))
+                    if response.status() == StatusCode::TOO_MANY_REQUESTS
+                        && tries < MAX_RATE_RETRIES =>
+                {
+                    tries += 1;
+                    self.waiting(wait, tries);
+                    tokio::time::sleep(wait).await;
+                    req = again;
+                }
+                _ => break response,
+            }
+        };
         let status = response.status();
         let bytes = response
             .bytes()
@@ -458,13 +503,14 @@ impl Client {
 
     /// The live event stream, resuming after `after` (or from now).
     pub fn events(&self, after: Option<i64>) -> EventStream {
-        stream::EventStream::start(self.clone(), after)
+        stream::EventStream::start(self.clone(), "/events", after)
     }
 
-    fn stream_request(&self, after: Option<i64>) -> RequestBuilder {
+    /// Opens the server-sent events at `path` (`/events`, `/alerts/stream`).
+    fn stream_request(&self, path: &str, after: Option<i64>) -> RequestBuilder {
         let mut r = self
             .stream_http
-            .get(format!("{}/api/v1/events", self.base))
+            .get(format!("{}/api/v1{path}", self.base))
             .header(reqwest::header::ACCEPT, "text/event-stream");
         if let Some(t) = &self.token {
             r = r.bearer_auth(t);
@@ -473,6 +519,40 @@ impl Client {
             r = r.header("Last-Event-ID", id.to_string());
         }
         r
+    }
+}
+
+/// How long a `429` asks to wait: `Retry-After` in seconds (1 s when
+/// absent); `None` for any other answer, or a wait over [`MAX_RETRY_AFTER`].
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    if response.status() != StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let secs = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    let wait = Duration::from_secs(secs);
+    (wait <= MAX_RETRY_AFTER).then_some(wait)
+}
+
+impl Client {
+    /// Says that a rate-limited request waits before it is sent again.
+    fn waiting(&self, wait: Duration, attempt: u32) {
+        if self.say_waits && wait > Duration::from_secs(1) {
+            eprintln!(
+                "safedesk: the server asks this token to slow down (HTTP 429); waiting {} s,                  then sending again ({attempt} of {MAX_RATE_RETRIES})",
+                wait.as_secs()
+            );
+        } else {
+            tracing::info!(
+                wait_secs = wait.as_secs(),
+                attempt,
+                "rate limited; waiting to send again"
+            );
+        }
     }
 }
 

@@ -45,9 +45,10 @@ fn backoff(attempt: u32) -> Duration {
 }
 
 impl EventStream {
-    pub(super) fn start(client: Client, after: Option<i64>) -> EventStream {
+    /// Follows the server-sent events at `path`, resuming after `after`.
+    pub(super) fn start(client: Client, path: &'static str, after: Option<i64>) -> EventStream {
         let (tx, rx) = mpsc::channel(1024);
-        let task = tokio::spawn(run(client, after, tx));
+        let task = tokio::spawn(run(client, path, after, tx));
         EventStream { rx, task }
     }
 
@@ -57,10 +58,15 @@ impl EventStream {
     }
 }
 
-async fn run(client: Client, mut last: Option<i64>, tx: mpsc::Sender<StreamItem>) {
+async fn run(
+    client: Client,
+    path: &'static str,
+    mut last: Option<i64>,
+    tx: mpsc::Sender<StreamItem>,
+) {
     let mut attempt = 0u32;
     loop {
-        let reason = match connect(&client, &mut last, &tx, &mut attempt).await {
+        let reason = match connect(&client, path, &mut last, &tx, &mut attempt).await {
             Ok(()) => "the server closed the stream".to_string(),
             Err(ClientError::Unauthorised(d)) | Err(ClientError::Forbidden(d)) => {
                 let _ = tx.send(StreamItem::Failed(d)).await;
@@ -85,12 +91,13 @@ async fn run(client: Client, mut last: Option<i64>, tx: mpsc::Sender<StreamItem>
 /// event handed on, so the next connection resumes after it.
 async fn connect(
     client: &Client,
+    path: &str,
     last: &mut Option<i64>,
     tx: &mpsc::Sender<StreamItem>,
     attempt: &mut u32,
 ) -> Result<(), ClientError> {
     let response = client
-        .stream_request(*last)
+        .stream_request(path, *last)
         .send()
         .await
         .map_err(|e| ClientError::from_transport(client.base(), e))?;

@@ -6,17 +6,23 @@
 pub mod audit;
 pub mod blacklist;
 pub mod city;
+pub mod cylinder;
 pub mod idcard;
+pub mod import;
 pub mod incident;
 pub mod muck;
+pub mod notice;
+pub mod passage;
 pub mod phone;
 pub mod plate;
 pub mod problem;
 pub mod role;
+pub mod screen;
 pub mod stats;
 pub mod team;
 pub mod time;
 pub mod token;
+pub mod uscc;
 pub mod vessel;
 
 pub use incident::{Incident, IncidentStatus, NewIncident, TimelineEntry, Transition};

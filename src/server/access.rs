@@ -15,7 +15,8 @@ pub enum Access {
     Dispatch,
     /// Admins only: tokens, registers and the audit log.
     Admin,
-    /// Highway patrol, transport and admins: plate checks.
+    /// Highway patrol, transport and admins: plate checks, alerts and
+    /// vehicles' tracks.
     Patrol,
     /// Transport admins and admins: changes to the vehicle lists.
     Transport,
@@ -108,6 +109,22 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/muck/violations", Access::Read),
     (Method::POST, "/api/v1/muck/violations", Access::Transport),
     (Method::GET, "/api/v1/muck/passes/{plate}", Access::Read),
+    (Method::POST, "/api/v1/imports/{kind}/runs", Access::Admin),
+    (Method::GET, "/api/v1/imports/{kind}/runs/{run}", Access::Admin),
+    (Method::POST, "/api/v1/imports/{kind}/batches", Access::Admin),
+    (Method::GET, "/api/v1/cylinders", Access::Read),
+    (Method::GET, "/api/v1/cylinders/{code}", Access::Read),
+    (Method::POST, "/api/v1/passages", Access::Transport),
+    (Method::GET, "/api/v1/passages", Access::Patrol),
+    (Method::GET, "/api/v1/gantries", Access::Read),
+    (Method::GET, "/api/v1/alerts", Access::Patrol),
+    (Method::GET, "/api/v1/alerts/stream", Access::Patrol),
+    (Method::GET, "/api/v1/screen/rule", Access::Read),
+    (Method::PUT, "/api/v1/screen/rule", Access::Transport),
+    (Method::POST, "/api/v1/screen/runs", Access::Transport),
+    (Method::GET, "/api/v1/notices", Access::Read),
+    (Method::GET, "/api/v1/notices/{id}", Access::Read),
+    (Method::POST, "/api/v1/notices/{id}/{action}", Access::Transport),
     (Method::GET, "/api/v1/audit", Access::Admin),
     (Method::GET, "/api/v1/audit/verify", Access::Admin),
 ];

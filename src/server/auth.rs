@@ -1,6 +1,7 @@
 //! Authorisation: every request's token checked against the route table.
 
 use super::access::{self, Access};
+use super::limits;
 use super::{ApiError, App};
 use crate::model::Role;
 use crate::model::TokenRecord;
@@ -84,8 +85,11 @@ impl TokenCache {
 }
 
 /// The token's record if it is live: from the cache, else the database.
-async fn live_token(app: &App, token: &str) -> crate::store::Result<Option<TokenRecord>> {
-    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+async fn live_token(
+    app: &App,
+    token: &str,
+    key: [u8; 32],
+) -> crate::store::Result<Option<TokenRecord>> {
     let (hit, generation) = app.tokens.get(&key);
     if hit.is_some() {
         return Ok(hit);
@@ -123,8 +127,12 @@ impl Caller {
     }
 }
 
-/// Looks up the route in [`access::ROUTES`], checks the bearer token and
-/// its role, and hands the [`Caller`] on to the handler.
+/// Looks up the route in [`access::ROUTES`], checks the bearer token, its
+/// request rate ([`super::limits`]) and its role, and hands the [`Caller`]
+/// on to the handler.
+///
+/// The token is never logged: neither the `Authorization` header (the
+/// request span records only the method and the route) nor any part of it.
 pub async fn authorise(State(app): State<App>, mut req: Request, next: Next) -> Response {
     let path = req
         .extensions()
@@ -156,7 +164,8 @@ pub async fn authorise(State(app): State<App>, mut req: Request, next: Next) -> 
         )
         .into_response();
     }
-    let found = match live_token(&app, token).await {
+    let key: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+    let found = match live_token(&app, token, key).await {
         Ok(found) => found,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -166,6 +175,10 @@ pub async fn authorise(State(app): State<App>, mut req: Request, next: Next) -> 
         )
         .into_response();
     };
+    if !limits::rate_exempt(req.method(), &path) && let Err(wait) = app.limits.rate.take(&key) {
+        tracing::info!(token = %record.name, route = %path, "rate limit reached");
+        return limits::too_many(app.limits.rate.rate(), wait);
+    }
     if !need.allows(record.role) {
         return ApiError::forbidden(format!(
             "the `{}` role may not do this; it needs {}",

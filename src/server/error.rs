@@ -14,6 +14,7 @@ pub struct ApiError {
     detail: String,
     current: Option<serde_json::Value>,
     allow: Option<String>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -56,6 +57,23 @@ impl ApiError {
         e
     }
 
+    /// A request body over the route's limit (413).
+    pub fn too_large(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "too-large", detail)
+    }
+
+    /// A token over its request rate (429), to try again in `secs` seconds.
+    pub fn too_many_requests(detail: impl Into<String>, secs: u64) -> Self {
+        let mut e = Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-requests", detail);
+        e.retry_after = Some(secs);
+        e
+    }
+
+    /// A request not sent and answered in time (408).
+    pub fn timeout(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::REQUEST_TIMEOUT, "timeout", detail)
+    }
+
     /// Something failed on our side (500); `detail` is logged, not sent.
     pub fn internal(detail: impl std::fmt::Display) -> Self {
         tracing::error!(error = %detail, "request failed");
@@ -73,6 +91,7 @@ impl ApiError {
             detail: detail.into(),
             current: None,
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -85,6 +104,9 @@ impl ApiError {
             "not-found" => "Not found",
             "conflict" => "Changed by someone else first",
             "method-not-allowed" => "Method not allowed",
+            "too-large" => "The request is too large",
+            "too-many-requests" => "Too many requests",
+            "timeout" => "The request took too long",
             _ => "Server error",
         }
     }
@@ -101,6 +123,7 @@ impl From<store::Error> for ApiError {
                 detail,
                 current,
                 allow: None,
+                retry_after: None,
             },
             store::Error::Database(e) => ApiError::internal(e),
         }
@@ -129,6 +152,11 @@ impl IntoResponse for ApiError {
             .and_then(|a| HeaderValue::from_str(a).ok())
         {
             response.headers_mut().insert(header::ALLOW, allow);
+        }
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -6,9 +6,11 @@
 //! two and nothing is sent twice. A subscriber that falls behind the
 //! fan-out reads the table again.
 
+use super::access::Access;
 use super::extract::Query;
-use super::{ApiError, ApiResult, App};
+use super::{ApiError, ApiResult, App, Caller};
 use crate::model::Event;
+use axum::Extension;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{self, KeepAlive, Sse};
@@ -31,8 +33,31 @@ pub struct EventsQuery {
     after: Option<i64>,
 }
 
+/// Which events a subscriber gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Only {
+    /// Every event.
+    All,
+    /// Every event but alerts: for roles that may not follow alerts.
+    NoAlerts,
+    /// Alerts only.
+    Alerts,
+}
+
+impl Only {
+    fn keeps(self, e: &Event) -> bool {
+        let alert = e.kind.starts_with("alert.");
+        match self {
+            Only::All => true,
+            Only::NoAlerts => !alert,
+            Only::Alerts => alert,
+        }
+    }
+}
+
 struct Feed {
     app: App,
+    only: Only,
     live: broadcast::Receiver<Arc<Event>>,
     stopping: watch::Receiver<bool>,
     cursor: i64,
@@ -63,7 +88,9 @@ impl Feed {
             while let Some(e) = self.backlog.pop_front() {
                 if e.id > self.cursor {
                     self.cursor = e.id;
-                    return Some(e);
+                    if self.only.keeps(&e) {
+                        return Some(e);
+                    }
                 }
             }
             if self.table_has_more && !self.refill().await {
@@ -95,10 +122,37 @@ fn to_sse(e: &Event) -> sse::Event {
         .data(serde_json::to_string(e).unwrap_or_default())
 }
 
+/// `GET /events`: every change; alerts only for the roles that may
+/// follow them.
 pub async fn stream(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    headers: HeaderMap,
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>> {
+    let only = if Access::Patrol.allows(caller.role) {
+        Only::All
+    } else {
+        Only::NoAlerts
+    };
+    feed(app, only, headers, q).await
+}
+
+/// `GET /alerts/stream`: the alerts only, replayed from `Last-Event-ID`
+/// like every event stream.
+pub async fn alerts(
     State(app): State<App>,
     headers: HeaderMap,
     Query(q): Query<EventsQuery>,
+) -> ApiResult<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>> {
+    feed(app, Only::Alerts, headers, q).await
+}
+
+async fn feed(
+    app: App,
+    only: Only,
+    headers: HeaderMap,
+    q: EventsQuery,
 ) -> ApiResult<Sse<impl Stream<Item = Result<sse::Event, Infallible>>>> {
     let from_header = match headers.get("last-event-id") {
         Some(v) => Some(
@@ -120,6 +174,7 @@ pub async fn stream(
     };
     let feed = Feed {
         app,
+        only,
         live,
         stopping,
         cursor,

@@ -15,6 +15,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
+            // Over the route's body limit: `limits::guard` words it.
+            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::too_large("the request body is too large"))
+            }
             Err(e) => Err(ApiError::bad_request(format!(
                 "the request body: {}",
                 e.body_text()

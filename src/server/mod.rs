@@ -10,12 +10,17 @@ mod blacklist;
 mod error;
 mod events;
 mod extract;
+mod imports;
 mod incidents;
+pub mod limits;
 mod lists;
 mod muck;
+mod notices;
+mod passages;
 mod plates;
 mod registers;
 mod relay;
+mod screen;
 mod stats;
 pub mod tls;
 mod tokens;
@@ -49,6 +54,7 @@ pub struct App {
     wake: Arc<tokio::sync::Notify>,
     lists: Arc<lists::Lists>,
     tokens: Arc<auth::TokenCache>,
+    limits: Arc<limits::Limits>,
 }
 
 impl App {
@@ -64,7 +70,18 @@ impl App {
             wake: Arc::new(tokio::sync::Notify::new()),
             lists: Arc::default(),
             tokens: Arc::default(),
+            limits: Arc::default(),
         }
+    }
+
+    /// With a per-token request rate (`None`: no limit, which is what
+    /// [`App::new`] starts with) and client timeouts; see [`limits`].
+    pub fn with_limits(mut self, rate: Option<limits::RateLimit>, timeouts: limits::Timeouts) -> App {
+        self.limits = Arc::new(limits::Limits {
+            rate: limits::Limiter::new(rate),
+            timeouts,
+        });
+        self
     }
 
     /// Says that events were committed here. The relay reads them from
@@ -135,12 +152,43 @@ pub fn router(app: App) -> Router {
         .route("/api/v1/blacklist/{plate}/{action}", post(blacklist::step))
         .route("/api/v1/muck/violations", get(muck::list).post(muck::add))
         .route("/api/v1/muck/passes/{plate}", get(muck::pass))
+        .route("/api/v1/imports/{kind}/runs", post(imports::start))
+        .route("/api/v1/imports/{kind}/runs/{run}", get(imports::run))
+        .route(
+            "/api/v1/imports/{kind}/batches",
+            post(imports::batch).layer(axum::extract::DefaultBodyLimit::max(
+                imports::BATCH_BODY_LIMIT,
+            )),
+        )
+        .route("/api/v1/cylinders", get(imports::cylinders))
+        .route("/api/v1/cylinders/{code}", get(imports::cylinder))
+        .route(
+            "/api/v1/passages",
+            post(passages::store).get(passages::track),
+        )
+        .route("/api/v1/gantries", get(passages::gantries))
+        .route("/api/v1/alerts", get(passages::alerts))
+        .route("/api/v1/alerts/stream", get(events::alerts))
+        .route(
+            "/api/v1/screen/rule",
+            get(screen::rule).put(screen::set_rule),
+        )
+        .route("/api/v1/screen/runs", post(screen::run))
+        .route("/api/v1/notices", get(notices::list))
+        .route("/api/v1/notices/{id}", get(notices::show))
+        .route("/api/v1/notices/{id}/{action}", post(notices::mark))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/audit/verify", get(audit::verify))
         .route_layer(axum::middleware::from_fn_with_state(
             app.clone(),
+            limits::guard,
+        ))
+        .route_layer(axum::middleware::from_fn_with_state(
+            app.clone(),
             auth::authorise,
-        ));
+        ))
+        // `limits::guard` sets each route's body limit.
+        .layer(axum::extract::DefaultBodyLimit::disable());
     api.fallback(|| async {
         ApiError::not_found("no such route; the API lives under /api/v1 (see `GET /api/v1/health`)")
     })
@@ -180,14 +228,14 @@ where
     L::Addr: std::fmt::Debug,
 {
     let streams = app.clone();
+    let header_timeout = app.limits.timeouts.header;
     let relay = tokio::spawn(relay::run(app.clone()));
     let routes = router(app);
-    let served = axum::serve(listener, routes)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            streams.stop_streams();
-        })
-        .await;
+    let served = limits::serve_connections(listener, routes, header_timeout, async move {
+        shutdown.await;
+        streams.stop_streams();
+    })
+    .await;
     relay.abort();
     served
 }
@@ -303,6 +351,8 @@ pub struct ServeOptions {
     pub db: Option<String>,
     /// A PEM certificate chain and private key: serve HTTPS.
     pub tls: Option<(PathBuf, PathBuf)>,
+    /// The per-token request rate; `None` for no limit.
+    pub rate_limit: Option<limits::RateLimit>,
 }
 
 /// `safedesk serve`: opens the store, makes the first admin token, and
@@ -326,7 +376,7 @@ pub async fn run(opts: ServeOptions) -> anyhow::Result<()> {
         store.backend().as_str()
     );
     tracing::info!(%addr, scheme, db = store.backend().as_str(), "listening");
-    let app = App::new(store.clone());
+    let app = App::new(store.clone()).with_limits(opts.rate_limit, limits::Timeouts::default());
     match acceptor {
         Some(a) => serve(tls::TlsListener::new(listener, a)?, app, shutdown_signal()).await?,
         None => serve(listener, app, shutdown_signal()).await?,

@@ -119,7 +119,7 @@ pub async fn add_photo(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<(StatusCode, Json<Photo>)> {
     let body = body.map_err(|e| match e {
-        BytesRejection::FailedToBufferBody(_) => ApiError::invalid(format!(
+        BytesRejection::FailedToBufferBody(_) => ApiError::too_large(format!(
             "the photo is larger than {} MB; send a smaller one",
             crate::model::vessel::MAX_PHOTO_BYTES / 1_048_576
         )),

@@ -140,6 +140,7 @@ impl Store {
             .blacklist_in(&mut tx, &key)
             .await?
             .ok_or_else(|| not_listed(&key))?;
+        self.notice_for_step(&mut tx, &after).await?;
         let mut entry = AuditEntry::new("blacklist", &key, step.action.as_str()).after(&after);
         if let Some(b) = &before {
             entry = entry.before(b);

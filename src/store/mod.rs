@@ -6,18 +6,27 @@
 
 mod audit;
 mod blacklist;
+mod cylinders;
 mod events;
+mod imports;
 mod incidents;
 mod muck;
+mod notices;
+mod passages;
 mod plates;
 mod registers;
 mod schema;
+mod screen;
 mod tokens;
 mod vessels;
 
 pub use audit::{AuditFilter, GENESIS};
 pub use blacklist::BlacklistFilter;
+pub use cylinders::CylinderFilter;
+pub use imports::MAX_BATCH_ROWS;
 pub use incidents::{HistoricIncident, IncidentFilter};
+pub use notices::NoticeFilter;
+pub use passages::PassageFilter;
 pub use registers::{ElevatorFilter, TeamFilter};
 pub use vessels::{HistoricVessel, VesselFilter};
 

@@ -206,6 +206,110 @@ CREATE INDEX audit_entity ON audit (entity, key, id);
 CREATE INDEX audit_at ON audit (at)
 "#,
     ),
+    (
+        5,
+        r#"
+CREATE TABLE cylinders (
+    code TEXT PRIMARY KEY,
+    owner_uscc TEXT NOT NULL,
+    owner_uscc_unchecked BIGINT NOT NULL,
+    owner_name TEXT,
+    spec TEXT,
+    made_on TEXT NOT NULL,
+    last_inspected_on TEXT,
+    next_inspection_on TEXT NOT NULL,
+    state TEXT NOT NULL,
+    version BIGINT NOT NULL,
+    import_source TEXT,
+    import_line BIGINT
+);
+CREATE TABLE import_runs (
+    run_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    spec TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    started_at BIGINT NOT NULL
+);
+CREATE TABLE import_batches (
+    run_id TEXT NOT NULL,
+    batch_no BIGINT NOT NULL,
+    result TEXT NOT NULL,
+    committed_at BIGINT NOT NULL,
+    PRIMARY KEY (run_id, batch_no)
+);
+ALTER TABLE teams ADD COLUMN import_source TEXT;
+ALTER TABLE teams ADD COLUMN import_line BIGINT;
+ALTER TABLE elevators ADD COLUMN import_source TEXT;
+ALTER TABLE elevators ADD COLUMN import_line BIGINT;
+ALTER TABLE vessels ADD COLUMN register_no TEXT;
+ALTER TABLE vessels ADD COLUMN name TEXT;
+ALTER TABLE vessels ADD COLUMN home_port TEXT;
+ALTER TABLE vessels ADD COLUMN import_source TEXT;
+ALTER TABLE vessels ADD COLUMN import_line BIGINT;
+CREATE UNIQUE INDEX vessels_register_no ON vessels (register_no)
+"#,
+    ),
+    (
+        6,
+        r#"
+CREATE TABLE gantries (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    road TEXT NOT NULL,
+    city TEXT NOT NULL,
+    lat DOUBLE PRECISION NOT NULL,
+    lon DOUBLE PRECISION NOT NULL,
+    direction TEXT NOT NULL
+);
+CREATE TABLE passages (
+    id {{ID}},
+    gantry_id TEXT NOT NULL,
+    at BIGINT NOT NULL,
+    plate TEXT NOT NULL,
+    colour TEXT NOT NULL,
+    class TEXT NOT NULL,
+    direction TEXT,
+    recorded_at BIGINT NOT NULL,
+    UNIQUE (gantry_id, at, plate)
+);
+CREATE INDEX passages_plate ON passages (plate, at);
+CREATE INDEX passages_at ON passages (at, class);
+CREATE INDEX events_kind ON events (kind, id);
+CREATE TABLE licensed_operators (
+    plate TEXT PRIMARY KEY,
+    operator TEXT NOT NULL,
+    licence TEXT NOT NULL,
+    route TEXT NOT NULL
+);
+CREATE TABLE screen_rule (
+    id BIGINT PRIMARY KEY,
+    days BIGINT NOT NULL,
+    min_days BIGINT NOT NULL,
+    updated_at BIGINT,
+    updated_by TEXT
+);
+INSERT INTO screen_rule (id, days, min_days) VALUES (1, 30, 12);
+CREATE TABLE notices (
+    id {{ID}},
+    plate TEXT NOT NULL,
+    province TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    listed_at BIGINT NOT NULL,
+    state TEXT NOT NULL,
+    sent_at BIGINT,
+    acknowledged_at BIGINT,
+    marked_by TEXT,
+    version BIGINT NOT NULL
+);
+CREATE INDEX notices_province ON notices (province, state, id);
+INSERT INTO notices (plate, province, stage, reason, listed_at, state, version)
+SELECT h.plate, b.province, h.stage, h.reason, h.at, 'pending', 1
+FROM blacklist_history h JOIN blacklist b ON b.plate = h.plate
+WHERE h.stage IN ('grey', 'black') AND b.province <> '江苏省'
+ORDER BY h.id
+"#,
+    ),
 ];
 
 impl Store {

@@ -177,7 +177,7 @@ impl Store {
         row.as_ref().map(vessel).unwrap_or(Err(not_found(id)))
     }
 
-    async fn vessel_timeline_in(
+    pub(super) async fn vessel_timeline_in(
         &self,
         tx: &mut Transaction<'static, Any>,
         id: i64,

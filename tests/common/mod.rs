@@ -11,6 +11,7 @@
 use safedesk::client::Client;
 use safedesk::model::Role;
 use safedesk::model::audit::Actor;
+use safedesk::server::limits::{RateLimit, Timeouts};
 use safedesk::server::{self, App};
 use safedesk::store::Store;
 use std::net::SocketAddr;
@@ -35,6 +36,7 @@ pub struct TestServer {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     pg_database: Option<String>,
+    limits: (Option<RateLimit>, Timeouts),
 }
 
 static NEXT_DB: AtomicU32 = AtomicU32::new(0);
@@ -147,6 +149,15 @@ impl TestServer {
         Self::start_with(true).await
     }
 
+    /// A server with the fixtures, a per-token request rate and client
+    /// timeouts (the others have no rate limit and the default timeouts).
+    pub async fn start_limited(rate: Option<RateLimit>, timeouts: Timeouts) -> TestServer {
+        let mut server = Self::start_with(false).await;
+        server.limits = (rate, timeouts);
+        server.restart().await;
+        server
+    }
+
     async fn start_with(history: bool) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let (db_url, pg_database) = fresh_database(dir.path()).await;
@@ -181,6 +192,7 @@ impl TestServer {
             stop: None,
             task: None,
             pg_database,
+            limits: (None, Timeouts::default()),
         };
         server.listen("127.0.0.1:0".parse().unwrap()).await;
         server
@@ -191,7 +203,7 @@ impl TestServer {
         self.addr = listener.local_addr().unwrap();
         self.api = format!("http://{}", self.addr);
         let (tx, rx) = tokio::sync::oneshot::channel();
-        let app = App::new(self.store.clone());
+        let app = App::new(self.store.clone()).with_limits(self.limits.0, self.limits.1);
         self.task = Some(tokio::spawn(server::serve(listener, app, async {
             let _ = rx.await;
         })));

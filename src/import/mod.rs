@@ -1,0 +1,3 @@
+pub mod read;
+pub mod value;
+pub mod upload;

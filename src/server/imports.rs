@@ -1,0 +1,98 @@
+//! `/api/v1/imports`: bulk import runs and their batches, and
+//! `/api/v1/cylinders`: the cylinder register they fill.
+
+use super::extract::{Body, PathParam, Query, limit};
+use super::{ApiError, ApiResult, App, Caller};
+use crate::model::Page;
+use crate::model::cylinder::{Cylinder, CylinderState};
+use crate::model::import::{Batch, BatchResult, Kind, NewRun, Run};
+use crate::store::CylinderFilter;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+/// The largest batch body: 50,000 rows of a wide register.
+pub const BATCH_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
+fn kind(text: &str) -> Result<Kind, ApiError> {
+    text.parse().map_err(ApiError::not_found)
+}
+
+pub async fn start(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    PathParam(k): PathParam<String>,
+    Body(spec): Body<NewRun>,
+) -> ApiResult<(StatusCode, Json<Run>)> {
+    let run = app
+        .store
+        .start_import(kind(&k)?, spec, caller.actor())
+        .await?;
+    tracing::info!(run = %run.run_id, kind = %k, "import started");
+    Ok((StatusCode::CREATED, Json(run)))
+}
+
+pub async fn run(
+    State(app): State<App>,
+    PathParam((k, run_id)): PathParam<(String, String)>,
+) -> ApiResult<Json<Run>> {
+    let run = app.store.import_run(&run_id).await?;
+    if run.kind != kind(&k)? {
+        return Err(ApiError::not_found(format!(
+            "run `{run_id}` imports {}, not {k}",
+            run.kind.as_str()
+        )));
+    }
+    Ok(Json(run))
+}
+
+pub async fn batch(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    PathParam(k): PathParam<String>,
+    Body(batch): Body<Batch>,
+) -> ApiResult<Json<BatchResult>> {
+    let result = app
+        .store
+        .import_batch(kind(&k)?, batch, caller.actor())
+        .await?;
+    Ok(Json(result))
+}
+
+/// Query of `GET /cylinders`.
+#[derive(Debug, Deserialize)]
+pub struct CylinderQuery {
+    owner: Option<String>,
+    state: Option<String>,
+    due_before: Option<NaiveDate>,
+    cursor: Option<String>,
+    limit: Option<i64>,
+}
+
+pub async fn cylinders(
+    State(app): State<App>,
+    Query(q): Query<CylinderQuery>,
+) -> ApiResult<Json<Page<Cylinder>>> {
+    let state = q
+        .state
+        .map(|s| s.parse::<CylinderState>().map(|s| s.as_str().to_string()))
+        .transpose()
+        .map_err(ApiError::bad_request)?;
+    let filter = CylinderFilter {
+        owner: q.owner.map(|o| o.trim().to_ascii_uppercase()),
+        state,
+        due_before: q.due_before,
+        cursor: q.cursor,
+        limit: limit(q.limit),
+    };
+    Ok(Json(app.store.cylinders(&filter).await?))
+}
+
+pub async fn cylinder(
+    State(app): State<App>,
+    PathParam(code): PathParam<String>,
+) -> ApiResult<Json<Cylinder>> {
+    Ok(Json(app.store.cylinder(&code).await?))
+}

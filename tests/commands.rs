@@ -28,18 +28,25 @@ use std::time::{Duration, Instant};
 /// Every page in `commands/`; a page missing here fails
 /// `every_page_has_a_test`.
 const PAGES: &[&str] = &[
+    "alerts",
     "audit",
     "base",
     "blacklist",
     "elevator",
     "incident",
+    "notices",
+    "passage",
     "plate",
+    "screen",
     "serve",
     "stats",
     "team",
     "token",
     "vessel",
 ];
+
+/// Pages whose server also holds the fixtures' four weeks of passages.
+const WITH_PASSAGES: &[&str] = &["screen"];
 
 /// How long one command may run before it counts as hung.
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -406,6 +413,11 @@ async fn run_page(name: &str) {
     let steps = parse(&text).unwrap_or_else(|e| panic!("{page}: {e}"));
 
     let server = TestServer::start_with_history().await;
+    if WITH_PASSAGES.contains(&name) {
+        safedesk::fixtures::seed_passages(&server.store)
+            .await
+            .expect("load the fixtures' passages");
+    }
     let home = tempfile::tempdir().expect("temp dir");
     let session = Session::new(&server, home.path());
     let mut failures = Vec::new();
@@ -488,6 +500,26 @@ async fn the_vessel_page_is_true() {
 #[tokio::test(flavor = "multi_thread")]
 async fn the_blacklist_page_is_true() {
     run_page("blacklist").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_passage_page_is_true() {
+    run_page("passage").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_alerts_page_is_true() {
+    run_page("alerts").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_screen_page_is_true() {
+    run_page("screen").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_notices_page_is_true() {
+    run_page("notices").await;
 }
 
 #[test]

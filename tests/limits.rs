@@ -89,6 +89,7 @@ async fn a_10_mb_body_is_refused_with_413_and_nothing_is_stored() {
     assert_eq!(status, 413, "{detail}");
     assert!(detail.contains("1 MB"), "names the limit: {detail}");
     assert!(detail.contains("POST /api/v1/incidents"), "{detail}");
+    assert_eq!(incident_count(&s).await, incidents, "after the first");
 
     // The same without a Content-Length: refused once 1 MB has come.
     let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
@@ -112,13 +113,15 @@ async fn a_10_mb_body_is_refused_with_413_and_nothing_is_stored() {
         Err(e) => assert!(e.is_request() || e.is_body(), "{e}"),
     }
 
+    let after: Vec<_> = s.client().all_incidents(&IncidentQuery::default(), 100).await.unwrap();
+    assert_eq!(after.len(), incidents, "after the stream: {:?}", after.first().map(|i| (i.id, i.note.as_ref().map(|n| n.len()), i.reported_at)));
     // A photo over 10 MB, to the route that takes 10 MB.
     let (maritime, _) = s.client_as(Role::Maritime).await;
     let vessel = maritime
         .create_vessel(&NewVessel {
             fields: safedesk::model::VesselFields {
-                waterway: "长江".into(),
-                city: "镇江市".into(),
+                waterway: Some("长江".into()),
+                city: Some("镇江市".into()),
                 ..Default::default()
             },
             ..Default::default()
@@ -141,7 +144,8 @@ async fn a_10_mb_body_is_refused_with_413_and_nothing_is_stored() {
     assert!(s.client().photos(vessel.id).await.unwrap().is_empty());
 
     // Nothing was stored and nothing audited but the vessel.
-    assert_eq!(incident_count(&s).await, incidents);
+    let after: Vec<_> = s.client().all_incidents(&IncidentQuery::default(), 100).await.unwrap();
+    assert_eq!(after.len(), incidents, "{:?}", after.first());
     assert_eq!(audit_head(&s).await, audit + 1);
 
     // The command says so in a sentence, exit 7.

@@ -59,7 +59,7 @@ pub struct ImportArgs {
     #[arg(value_name = "FILE", required_unless_present = "columns")]
     pub files: Vec<PathBuf>,
     /// List the fields, the headers accepted for each, and which are required
-    #[arg(long, exclusive = true)]
+    #[arg(long, conflicts_with = "files")]
     pub columns: bool,
     /// The worksheet of an XLSX file [default: the first]
     #[arg(long, value_name = "NAME")]

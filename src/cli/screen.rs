@@ -132,7 +132,7 @@ fn show_rule(settings: &Settings, rule: &Rule) -> CliResult {
         ("min_days", rule.min_days.to_string()),
         (
             "route",
-            "the same ordered pair of gantries, or the same set, on one day".to_string(),
+            "the gantries that start and end a trip, or the same set of gantries, on one day".to_string(),
         ),
         ("vehicles", "passenger and coach classes".to_string()),
         (

@@ -428,6 +428,8 @@ fn show(settings: &Settings, v: &Vessel) -> CliResult {
     };
     let fields = vec![
         ("id", v.id.to_string()),
+        ("register no", text(&v.register_no)),
+        ("name", text(&v.name)),
         ("state", v.state.to_string()),
         ("version", v.version.to_string()),
         ("found", time::local_minute(v.found_at)),
@@ -441,6 +443,7 @@ fn show(settings: &Settings, v: &Vessel) -> CliResult {
         ("marks", text(&f.marks)),
         ("owner", text(&f.owner_name)),
         ("owner ID", text(&f.owner_id)),
+        ("home port", text(&v.home_port)),
         ("base", base),
         (
             "disposed",

@@ -82,7 +82,10 @@ impl Client {
     /// Alerts, oldest first: the first `limit` after event `after`, or the
     /// latest `limit`.
     pub async fn alerts(&self, after: Option<i64>, limit: i64) -> Result<Vec<AlertRecord>> {
-        let q = serde_json::json!({ "after": after, "limit": limit });
+        let mut q = vec![("limit", limit.to_string())];
+        if let Some(a) = after {
+            q.push(("after", a.to_string()));
+        }
         self.get("/alerts", &q).await
     }
 

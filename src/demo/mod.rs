@@ -120,6 +120,7 @@ pub async fn run(opts: DemoOptions) -> anyhow::Result<()> {
     let store = server::open_store(&opts.data_dir, None).await?;
     let seeded = crate::fixtures::seed(&store).await?;
     crate::fixtures::seed_highway(&store).await?;
+    crate::fixtures::seed_passages(&store).await?;
     crate::fixtures::seed_maritime(&store).await?;
     let lifts: Vec<String> = crate::fixtures::elevators()?
         .into_iter()

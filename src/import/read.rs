@@ -19,6 +19,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::thread::JoinHandle;
 
 use calamine::{Data, DataRef, Reader, Xls, Xlsx};
 use chrono::NaiveDateTime;
@@ -276,7 +277,11 @@ impl Iterator for Table {
                 Ok(None) => continue,
                 Ok(Some(cells)) => {
                     self.record += 1;
-                    return Some(Ok(Row { record: self.record, line, cells }));
+                    return Some(Ok(Row {
+                        record: self.record,
+                        line,
+                        cells,
+                    }));
                 }
                 Err(message) => {
                     self.record += 1;
@@ -289,7 +294,12 @@ impl Iterator for Table {
 
 impl Table {
     fn error(&self, line: u64, message: String, fatal: bool) -> RowError {
-        RowError { record: self.record, line, message, fatal }
+        RowError {
+            record: self.record,
+            line,
+            message,
+            fatal,
+        }
     }
 }
 
@@ -307,7 +317,16 @@ pub fn open(
     match sniff_format(path, &sample)? {
         Format::Xlsx => open_workbook(path, file, opts, is_header, Book::Xlsx),
         Format::Xls => open_workbook(path, file, opts, is_header, Book::Xls),
-        Format::Text => open_text(path, file, Sample { bytes: sample, at_eof }, opts, is_header),
+        Format::Text => open_text(
+            path,
+            file,
+            Sample {
+                bytes: sample,
+                at_eof,
+            },
+            opts,
+            is_header,
+        ),
     }
 }
 
@@ -346,12 +365,24 @@ fn sniff_format(path: &Path, sample: &[u8]) -> Result<Format, ReadError> {
     if sample.starts_with(OLE_MAGIC) {
         return Ok(Format::Xls);
     }
-    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-    if matches!(ext.as_str(), "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "et") {
-        return Err(ReadError::UnknownFormat { path: path.to_owned(), reason: not_a_book(sample) });
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if matches!(
+        ext.as_str(),
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" | "et"
+    ) {
+        return Err(ReadError::UnknownFormat {
+            path: path.to_owned(),
+            reason: not_a_book(sample),
+        });
     }
     if sample.iter().all(u8::is_ascii_whitespace) {
-        return Err(ReadError::Empty { path: path.to_owned() });
+        return Err(ReadError::Empty {
+            path: path.to_owned(),
+        });
     }
     Ok(Format::Text)
 }
@@ -390,19 +421,32 @@ fn detect_encoding(
     choice: EncodingChoice,
 ) -> Result<Detected, ReadError> {
     let bom = Encoding::for_bom(&sample.bytes).map(|(e, _)| e);
-    let utf8_label = if bom == Some(UTF_8) { "UTF-8 (BOM)" } else { "UTF-8" };
+    let utf8_label = if bom == Some(UTF_8) {
+        "UTF-8 (BOM)"
+    } else {
+        "UTF-8"
+    };
     match (choice, bom) {
-        (EncodingChoice::Utf8, _) => Ok(Detected { encoding: UTF_8, label: utf8_label }),
-        (EncodingChoice::Gb18030, _) => Ok(Detected { encoding: GB18030, label: "GB18030" }),
-        (EncodingChoice::Auto, Some(e)) if e == UTF_8 => {
-            Ok(Detected { encoding: UTF_8, label: utf8_label })
-        }
-        (EncodingChoice::Auto, Some(e)) if e == UTF_16LE => {
-            Ok(Detected { encoding: UTF_16LE, label: "UTF-16LE (BOM)" })
-        }
-        (EncodingChoice::Auto, Some(e)) if e == UTF_16BE => {
-            Ok(Detected { encoding: UTF_16BE, label: "UTF-16BE (BOM)" })
-        }
+        (EncodingChoice::Utf8, _) => Ok(Detected {
+            encoding: UTF_8,
+            label: utf8_label,
+        }),
+        (EncodingChoice::Gb18030, _) => Ok(Detected {
+            encoding: GB18030,
+            label: "GB18030",
+        }),
+        (EncodingChoice::Auto, Some(e)) if e == UTF_8 => Ok(Detected {
+            encoding: UTF_8,
+            label: utf8_label,
+        }),
+        (EncodingChoice::Auto, Some(e)) if e == UTF_16LE => Ok(Detected {
+            encoding: UTF_16LE,
+            label: "UTF-16LE (BOM)",
+        }),
+        (EncodingChoice::Auto, Some(e)) if e == UTF_16BE => Ok(Detected {
+            encoding: UTF_16BE,
+            label: "UTF-16BE (BOM)",
+        }),
         (EncodingChoice::Auto, _) => guess_encoding(path, file, sample),
     }
 }
@@ -411,7 +455,10 @@ fn guess_encoding(path: &Path, file: &mut File, sample: &Sample) -> Result<Detec
     if sample.bytes.contains(&0) {
         let reason = "it contains NUL bytes, so it is binary or UTF-16 without a byte-order \
                       mark; save it again as CSV UTF-8 or .xlsx";
-        return Err(ReadError::UnknownFormat { path: path.to_owned(), reason: reason.to_owned() });
+        return Err(ReadError::UnknownFormat {
+            path: path.to_owned(),
+            reason: reason.to_owned(),
+        });
     }
     let later;
     let (evidence, last) = if sample.bytes.is_ascii() && !sample.at_eof {
@@ -423,7 +470,10 @@ fn guess_encoding(path: &Path, file: &mut File, sample: &Sample) -> Result<Detec
     } else {
         (sample.bytes.as_slice(), sample.at_eof)
     };
-    judge(evidence, last).map_err(|reason| ReadError::Encoding { path: path.to_owned(), reason })
+    judge(evidence, last).map_err(|reason| ReadError::Encoding {
+        path: path.to_owned(),
+        reason,
+    })
 }
 
 /// UTF-8 when the bytes are valid UTF-8; GB18030 when they have fewer
@@ -432,11 +482,17 @@ fn guess_encoding(path: &Path, file: &mut File, sample: &Sample) -> Result<Detec
 fn judge(bytes: &[u8], last: bool) -> Result<Detected, String> {
     let (utf8_bad, first_bad) = malformed_count(UTF_8, bytes, last);
     if utf8_bad == 0 {
-        return Ok(Detected { encoding: UTF_8, label: "UTF-8" });
+        return Ok(Detected {
+            encoding: UTF_8,
+            label: "UTF-8",
+        });
     }
     let (gb_bad, _) = malformed_count(GB18030, bytes, last);
     if gb_bad < utf8_bad {
-        return Ok(Detected { encoding: GB18030, label: "GB18030" });
+        return Ok(Detected {
+            encoding: GB18030,
+            label: "GB18030",
+        });
     }
     Err(format!(
         "its bytes are neither UTF-8 nor GBK/GB18030 text (the first bad byte is at offset {})",
@@ -445,7 +501,11 @@ fn judge(bytes: &[u8], last: bool) -> Result<Detected, String> {
 }
 
 /// The number of invalid sequences in `bytes`, and the offset of the first.
-fn malformed_count(encoding: &'static Encoding, bytes: &[u8], last: bool) -> (usize, Option<usize>) {
+fn malformed_count(
+    encoding: &'static Encoding,
+    bytes: &[u8],
+    last: bool,
+) -> (usize, Option<usize>) {
     if encoding == UTF_8 && std::str::from_utf8(bytes).is_ok() {
         return (0, None);
     }
@@ -535,6 +595,8 @@ struct Decoding<R> {
     newlines: VecDeque<u64>,
     /// Line feeds claimed so far.
     lines_before: u64,
+    /// A `\r` that ended the last chunk: a line end unless `\n` follows.
+    pending_cr: Option<u64>,
 }
 
 impl<R: Read> Decoding<R> {
@@ -555,6 +617,7 @@ impl<R: Read> Decoding<R> {
             malformed: VecDeque::new(),
             newlines: VecDeque::new(),
             lines_before: 0,
+            pending_cr: None,
         }
     }
 
@@ -570,10 +633,32 @@ impl<R: Read> Decoding<R> {
             }
             self.decode_some();
         }
-        let base = self.produced;
-        let newlines = self.output[..self.out_len].iter().enumerate().filter(|(_, b)| **b == b'\n');
-        self.newlines.extend(newlines.map(|(i, _)| base + i as u64));
+        self.index_line_breaks();
         Ok(())
+    }
+
+    /// Records where lines end: at each `\n`, and at each `\r` not followed
+    /// by `\n` (old Mac line endings).
+    fn index_line_breaks(&mut self) {
+        let base = self.produced;
+        let chunk = &self.output[..self.out_len];
+        if let Some(cr) = self.pending_cr.take()
+            && chunk.first() != Some(&b'\n')
+        {
+            self.newlines.push_back(cr);
+        }
+        for (i, &b) in chunk.iter().enumerate() {
+            if b > b'\r' {
+                continue;
+            }
+            let lone_cr = b == b'\r' && chunk.get(i + 1).is_some_and(|&next| next != b'\n');
+            if b == b'\n' || lone_cr {
+                self.newlines.push_back(base + i as u64);
+            }
+        }
+        if chunk.last() == Some(&b'\r') {
+            self.pending_cr = Some(base + chunk.len() as u64 - 1);
+        }
     }
 
     fn fill_input(&mut self) -> io::Result<()> {
@@ -594,7 +679,8 @@ impl<R: Read> Decoding<R> {
             let input = &self.input[self.in_pos..self.in_len];
             let output = &mut self.output[self.out_len..];
             let (result, read, written) =
-                self.decoder.decode_to_utf8_without_replacement(input, output, self.in_eof);
+                self.decoder
+                    .decode_to_utf8_without_replacement(input, output, self.in_eof);
             self.in_pos += read;
             self.out_len += written;
             match result {
@@ -613,7 +699,8 @@ impl<R: Read> Decoding<R> {
     }
 
     fn push_replacement(&mut self) {
-        self.malformed.push_back(self.produced + self.out_len as u64);
+        self.malformed
+            .push_back(self.produced + self.out_len as u64);
         self.output[self.out_len..self.out_len + 3].copy_from_slice("\u{FFFD}".as_bytes());
         self.out_len += 3;
         self.pending_replacement = false;
@@ -630,7 +717,7 @@ impl<R: Read> Decoding<R> {
             last = Some(at);
         }
         let terminated = end > 0 && last == Some(end - 1);
-        let line = 1 + self.lines_before - inner_newlines - u64::from(terminated);
+        let line = (1 + self.lines_before).saturating_sub(inner_newlines + u64::from(terminated));
         let mut bad = false;
         while self.malformed.front().is_some_and(|&at| at < end) {
             self.malformed.pop_front();
@@ -667,7 +754,8 @@ fn open_text(
         None => sniff_delimiter(&sample, detected.encoding, is_header),
     };
     drop(sample);
-    file.seek(SeekFrom::Start(0)).map_err(|e| io_error(path, e))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| io_error(path, e))?;
     let reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -697,10 +785,15 @@ fn sniff_delimiter(
         (false, Some(end)) => &text[..=end],
         _ => &text[..],
     };
-    let top_end = text.match_indices('\n').nth(HEADER_SEARCH_ROWS).map_or(text.len(), |(i, _)| i);
+    let top_end = text
+        .match_indices('\n')
+        .nth(HEADER_SEARCH_ROWS)
+        .map_or(text.len(), |(i, _)| i);
     let top = &text.as_bytes()[..top_end];
-    let mut candidates: Vec<(usize, u8)> =
-        DELIMITERS.iter().map(|&d| (top.iter().filter(|&&b| b == d).count(), d)).collect();
+    let mut candidates: Vec<(usize, u8)> = DELIMITERS
+        .iter()
+        .map(|&d| (top.iter().filter(|&&b| b == d).count(), d))
+        .collect();
     candidates.sort_by_key(|&(count, _)| std::cmp::Reverse(count));
     let found = candidates
         .iter()
@@ -740,11 +833,14 @@ impl TextSource {
             Ok(false) => Raw::End,
             Ok(true) => {
                 let end = self.reader.position().byte();
-                let inner = self.record.as_slice().bytes().filter(|&b| b == b'\n').count();
-                let (line, bad) = self.reader.get_mut().claim(end, inner as u64);
+                let inner = line_breaks(self.record.as_slice().as_bytes());
+                let (line, bad) = self.reader.get_mut().claim(end, inner);
                 self.line = line;
                 if bad {
-                    Raw::Bad { line, message: bad_bytes_message(self.encoding) }
+                    Raw::Bad {
+                        line,
+                        message: bad_bytes_message(self.encoding),
+                    }
                 } else {
                     Raw::Text { line }
                 }
@@ -777,6 +873,18 @@ impl TextSource {
     fn strings(&self) -> Vec<String> {
         self.record.iter().map(clean).collect()
     }
+}
+
+/// Line breaks inside a record's fields, counted as the decoder indexes
+/// them: `\n`, and `\r` not followed by `\n`.
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let mut count = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b <= b'\r' && (b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))) {
+            count += 1;
+        }
+    }
+    count
 }
 
 fn check_extra(index: usize, field: &str, width: usize) -> Result<(), String> {
@@ -820,6 +928,7 @@ struct SheetSource {
     rx: Receiver<Msg>,
     pending: std::vec::IntoIter<SheetRow>,
     line: u64,
+    worker: Option<JoinHandle<()>>,
 }
 
 impl SheetSource {
@@ -827,7 +936,10 @@ impl SheetSource {
         loop {
             if let Some(row) = self.pending.next() {
                 self.line = row.line;
-                return Raw::Cells { line: row.line, cells: row.cells };
+                return Raw::Cells {
+                    line: row.line,
+                    cells: row.cells,
+                };
             }
             match self.rx.recv() {
                 Ok(Msg::Rows(rows)) => self.pending = rows.into_iter(),
@@ -836,10 +948,26 @@ impl SheetSource {
                         "the rest of the sheet cannot be read ({reason}): open the file in \
                          Excel, save it again and retry"
                     );
-                    return Raw::Fatal { line: self.line, message };
+                    return Raw::Fatal {
+                        line: self.line,
+                        message,
+                    };
                 }
-                Err(_) => return Raw::End,
+                Err(_) => return self.ended(),
             }
+        }
+    }
+
+    /// The end of the rows, or an error when the workbook thread panicked.
+    fn ended(&mut self) -> Raw {
+        match self.worker.take().map(JoinHandle::join) {
+            Some(Err(_)) => Raw::Fatal {
+                line: self.line,
+                message: "the workbook reader stopped on something in this file it cannot \
+                          handle: open the file in Excel, save it again as .xlsx and retry"
+                    .to_owned(),
+            },
+            _ => Raw::End,
         }
     }
 }
@@ -851,34 +979,45 @@ fn open_workbook(
     is_header: &dyn Fn(&[String]) -> bool,
     book: Book,
 ) -> Result<Table, ReadError> {
-    file.seek(SeekFrom::Start(0)).map_err(|e| io_error(path, e))?;
-    let bad = |reason: String| ReadError::Workbook { path: path.to_owned(), reason };
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| io_error(path, e))?;
+    let bad = |reason: String| ReadError::Workbook {
+        path: path.to_owned(),
+        reason,
+    };
     let (tx, rx) = mpsc::sync_channel(4);
-    let (label, date_1904) = match book {
+    let (label, date_1904, worker) = match book {
         Book::Xlsx => {
             let workbook = Xlsx::new(BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
             let sheet = choose_sheet(path, &workbook.sheet_names(), opts.sheet.as_deref())?;
             let date_1904 = workbook.has_1904_epoch();
-            spawn_reader(path, move || stream_xlsx(workbook, &sheet, date_1904, tx))?;
-            ("XLSX", date_1904)
+            let worker = spawn_reader(path, move || stream_xlsx(workbook, &sheet, date_1904, tx))?;
+            ("XLSX", date_1904, worker)
         }
         Book::Xls => {
             let workbook = Xls::new(BufReader::new(file)).map_err(|e| bad(e.to_string()))?;
             let sheet = choose_sheet(path, &workbook.sheet_names(), opts.sheet.as_deref())?;
             let date_1904 = workbook.has_1904_epoch();
-            spawn_reader(path, move || stream_xls(workbook, &sheet, date_1904, tx))?;
-            ("XLS", date_1904)
+            let worker = spawn_reader(path, move || stream_xls(workbook, &sheet, date_1904, tx))?;
+            ("XLS", date_1904, worker)
         }
     };
-    let sheet = SheetSource { rx, pending: Vec::new().into_iter(), line: 0 };
+    let sheet = SheetSource {
+        rx,
+        pending: Vec::new().into_iter(),
+        line: 0,
+        worker: Some(worker),
+    };
     finish_open(path, Source::Sheet(sheet), label, date_1904, is_header)
 }
 
-fn spawn_reader(path: &Path, work: impl FnOnce() + Send + 'static) -> Result<(), ReadError> {
+fn spawn_reader(
+    path: &Path,
+    work: impl FnOnce() + Send + 'static,
+) -> Result<JoinHandle<()>, ReadError> {
     std::thread::Builder::new()
         .name("import-sheet".to_owned())
         .spawn(work)
-        .map(drop)
         .map_err(|e| io_error(path, e))
 }
 
@@ -897,7 +1036,11 @@ fn choose_sheet(path: &Path, names: &[String], wanted: Option<&str>) -> Result<S
         });
     };
     let loose = |n: &&String| n.trim().to_lowercase() == wanted.trim().to_lowercase();
-    let by_number = wanted.trim().parse::<usize>().ok().and_then(|i| names.get(i.checked_sub(1)?));
+    let by_number = wanted
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| names.get(i.checked_sub(1)?));
     names
         .iter()
         .find(|n| *n == wanted)
@@ -917,7 +1060,11 @@ struct Batcher {
 
 impl Batcher {
     fn new(tx: SyncSender<Msg>) -> Self {
-        Batcher { tx, batch: Vec::with_capacity(SHEET_BATCH), row: None }
+        Batcher {
+            tx,
+            batch: Vec::with_capacity(SHEET_BATCH),
+            row: None,
+        }
     }
 
     fn push(&mut self, row: u32, col: u32, cell: Cell) -> bool {
@@ -925,7 +1072,10 @@ impl Batcher {
         if self.row.as_ref().is_some_and(|r| r.line != line) && !self.end_row() {
             return false;
         }
-        let current = self.row.get_or_insert_with(|| SheetRow { line, cells: Vec::new() });
+        let current = self.row.get_or_insert_with(|| SheetRow {
+            line,
+            cells: Vec::new(),
+        });
         if !matches!(cell, Cell::Empty) {
             let col = col as usize;
             if current.cells.len() <= col {
@@ -1032,7 +1182,11 @@ fn from_data(data: &Data, date_1904: bool) -> Cell {
 }
 
 fn text_cell(s: &str) -> Cell {
-    if s.is_empty() { Cell::Empty } else { Cell::Text(s.to_owned()) }
+    if s.is_empty() {
+        Cell::Empty
+    } else {
+        Cell::Text(s.to_owned())
+    }
 }
 
 /// A date cell: a date-time, except a time of day or a duration (serial
@@ -1055,8 +1209,17 @@ fn iso_cell(s: &str) -> Cell {
 
 /// Fits workbook cells to the header: `Ok(None)` when the row is blank.
 fn fit_cells(mut cells: Vec<Cell>, width: usize) -> Result<Option<Vec<Cell>>, String> {
-    if let Some((i, extra)) = cells.iter().enumerate().skip(width).find(|(_, c)| !is_blank(c)) {
-        return Err(extra_message(i, &value::text(extra).unwrap_or_default(), width));
+    if let Some((i, extra)) = cells
+        .iter()
+        .enumerate()
+        .skip(width)
+        .find(|(_, c)| !is_blank(c))
+    {
+        return Err(extra_message(
+            i,
+            &value::text(extra).unwrap_or_default(),
+            width,
+        ));
     }
     cells.resize(width, Cell::Empty);
     Ok((!cells.iter().all(is_blank)).then_some(cells))
@@ -1080,11 +1243,22 @@ enum Source {
 /// One step of a source.
 enum Raw {
     End,
-    Fatal { line: u64, message: String },
-    Bad { line: u64, message: String },
+    Fatal {
+        line: u64,
+        message: String,
+    },
+    Bad {
+        line: u64,
+        message: String,
+    },
     /// A text record, held in the source.
-    Text { line: u64 },
-    Cells { line: u64, cells: Vec<Cell> },
+    Text {
+        line: u64,
+    },
+    Cells {
+        line: u64,
+        cells: Vec<Cell>,
+    },
 }
 
 impl Source {
@@ -1114,7 +1288,10 @@ impl Source {
                 Source::Sheet(_) => None,
             },
             Raw::Cells { line, cells } => {
-                let strings = cells.iter().map(|c| value::text(c).unwrap_or_default()).collect();
+                let strings = cells
+                    .iter()
+                    .map(|c| value::text(c).unwrap_or_default())
+                    .collect();
                 Some(Ok((line, strings)))
             }
         }
@@ -1161,27 +1338,41 @@ fn find_header(
         first_row.get_or_insert(cells);
     }
     let Some(first_row) = first_row else {
-        return Err(ReadError::Empty { path: path.to_owned() });
+        return Err(ReadError::Empty {
+            path: path.to_owned(),
+        });
     };
     let joined = first_row.join(" | ");
     let mut shown: String = joined.chars().take(100).collect();
     if shown.len() < joined.len() {
         shown.push('…');
     }
-    Err(ReadError::NoHeader { path: path.to_owned(), first_row: shown })
+    Err(ReadError::NoHeader {
+        path: path.to_owned(),
+        first_row: shown,
+    })
 }
 
 fn stream_failed(path: &Path, source: &Source, reason: String) -> ReadError {
     match source {
-        Source::Text(_) => ReadError::Io { path: path.to_owned(), source: io::Error::other(reason) },
-        Source::Sheet(_) => ReadError::Workbook { path: path.to_owned(), reason },
+        Source::Text(_) => ReadError::Io {
+            path: path.to_owned(),
+            source: io::Error::other(reason),
+        },
+        Source::Sheet(_) => ReadError::Workbook {
+            path: path.to_owned(),
+            reason,
+        },
     }
 }
 
 /// Trims, drops empty trailing cells, names empty inner cells `column_N`
 /// and suffixes repeated names `_2`, `_3`….
 fn make_headers(cells: &[String]) -> Vec<String> {
-    let width = cells.iter().rposition(|c| !clean(c).is_empty()).map_or(0, |i| i + 1);
+    let width = cells
+        .iter()
+        .rposition(|c| !clean(c).is_empty())
+        .map_or(0, |i| i + 1);
     let mut headers: Vec<String> = Vec::with_capacity(width);
     for (i, cell) in cells[..width].iter().enumerate() {
         let base = match clean(cell) {
@@ -1214,7 +1405,10 @@ mod tests {
             }
             out.extend_from_slice(&buf[..n]);
         }
-        (String::from_utf8(out).expect("decoder output is UTF-8"), d.malformed)
+        (
+            String::from_utf8(out).expect("decoder output is UTF-8"),
+            d.malformed,
+        )
     }
 
     #[test]
@@ -1228,12 +1422,30 @@ mod tests {
     }
 
     #[test]
+    fn line_breaks_across_chunk_boundaries() {
+        for (tail, want) in [(&b"\r\nz"[..], DECODE_BUFFER as u64), (b"\rz", 65_535)] {
+            let mut bytes = vec![b'x'; DECODE_BUFFER - 1];
+            bytes.extend_from_slice(tail);
+            let mut d = Decoding::new(&bytes[..], UTF_8);
+            io::copy(&mut d, &mut io::sink()).expect("in-memory read");
+            assert_eq!(d.newlines, VecDeque::from([want]));
+        }
+    }
+
+    #[test]
     fn headers_are_trimmed_and_unique() {
-        let cells: Vec<String> =
-            ["\u{feff}船名", " 联系电话", "联系电话", "", "联系电话_2", "", ""]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
+        let cells: Vec<String> = [
+            "\u{feff}船名",
+            " 联系电话",
+            "联系电话",
+            "",
+            "联系电话_2",
+            "",
+            "",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
             make_headers(&cells),
             ["船名", "联系电话", "联系电话_2", "column_4", "联系电话_2_2"]
@@ -1245,17 +1457,37 @@ mod tests {
         let names = vec!["名单".to_owned(), "Sheet2".to_owned()];
         let p = Path::new("x.xlsx");
         assert_eq!(choose_sheet(p, &names, None).expect("first"), "名单");
-        assert_eq!(choose_sheet(p, &names, Some("sheet2 ")).expect("loose"), "Sheet2");
-        assert_eq!(choose_sheet(p, &names, Some("2")).expect("number"), "Sheet2");
-        let err = choose_sheet(p, &names, Some("汇总")).expect_err("missing").to_string();
-        assert!(err.contains("名单, Sheet2") && err.contains("--sheet"), "{err}");
+        assert_eq!(
+            choose_sheet(p, &names, Some("sheet2 ")).expect("loose"),
+            "Sheet2"
+        );
+        assert_eq!(
+            choose_sheet(p, &names, Some("2")).expect("number"),
+            "Sheet2"
+        );
+        let err = choose_sheet(p, &names, Some("汇总"))
+            .expect_err("missing")
+            .to_string();
+        assert!(
+            err.contains("名单, Sheet2") && err.contains("--sheet"),
+            "{err}"
+        );
     }
 
     #[test]
     fn encoding_judged_on_evidence() {
-        assert_eq!(judge("登记号".as_bytes(), true).map(|d| d.label), Ok("UTF-8"));
-        assert_eq!(judge(b"\xb5\xc7\xbc\xc7\xba\xc5", true).map(|d| d.label), Ok("GB18030"));
+        assert_eq!(
+            judge("登记号".as_bytes(), true).map(|d| d.label),
+            Ok("UTF-8")
+        );
+        assert_eq!(
+            judge(b"\xb5\xc7\xbc\xc7\xba\xc5", true).map(|d| d.label),
+            Ok("GB18030")
+        );
         // A sample cut in the middle of a character is still UTF-8.
-        assert_eq!(judge(&"登记号".as_bytes()[..4], false).map(|d| d.label), Ok("UTF-8"));
+        assert_eq!(
+            judge(&"登记号".as_bytes()[..4], false).map(|d| d.label),
+            Ok("UTF-8")
+        );
     }
 }

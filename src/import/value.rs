@@ -131,7 +131,10 @@ fn number_datetime(n: f64, date_1904: bool) -> Result<NaiveDateTime, String> {
         return Ok(d.and_time(NaiveTime::MIN));
     }
     if n < 1.0 {
-        return Err(format!("“{}” is a time of day or a count, not a date", format_number(n)));
+        return Err(format!(
+            "“{}” is a time of day or a count, not a date",
+            format_number(n)
+        ));
     }
     excel_serial(n, date_1904).ok_or_else(|| {
         format!(
@@ -144,7 +147,7 @@ fn number_datetime(n: f64, date_1904: bool) -> Result<NaiveDateTime, String> {
 
 /// A number cell 20260302 typed as a date without separators.
 fn yyyymmdd_number(n: f64) -> Option<NaiveDate> {
-    if n.fract() != 0.0 || !(1_000_01_01.0..=9999_12_31.0).contains(&n) {
+    if n.fract() != 0.0 || !(10_000_101.0..=99_991_231.0).contains(&n) {
         return None;
     }
     let v = n as u32;
@@ -175,7 +178,8 @@ pub fn excel_serial(serial: f64, date_1904: bool) -> Option<NaiveDateTime> {
         (false, _) => NaiveDate::from_ymd_opt(1899, 12, 30)?,
     };
     let day = base.checked_add_signed(TimeDelta::try_days(days)?)?;
-    day.and_time(NaiveTime::MIN).checked_add_signed(TimeDelta::try_milliseconds(millis)?)
+    day.and_time(NaiveTime::MIN)
+        .checked_add_signed(TimeDelta::try_milliseconds(millis)?)
 }
 
 fn text_datetime(s: &str, date_1904: bool) -> Result<Option<NaiveDateTime>, String> {
@@ -201,7 +205,9 @@ fn serial_text(s: &str) -> Option<f64> {
     if int.len() != 5 || !int.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let frac_ok = s.split_once('.').is_none_or(|(_, f)| f.bytes().all(|b| b.is_ascii_digit()));
+    let frac_ok = s
+        .split_once('.')
+        .is_none_or(|(_, f)| f.bytes().all(|b| b.is_ascii_digit()));
     if !frac_ok {
         return None;
     }
@@ -301,7 +307,10 @@ fn decimal_text(s: &str) -> Result<Option<f64>, String> {
 }
 
 fn not_a_number(s: &str) -> String {
-    format!("“{s}” is not a number: write it with digits and a decimal point, such as 8.5, without units")
+    format!(
+        "“{s}” is not a number: write it with digits and a decimal point, such as 8.5, \
+         without units"
+    )
 }
 
 /// Folds full-width digits, drops thousands separators in `1,234,567.5`, and
@@ -325,8 +334,11 @@ fn normalise_number(s: &str) -> Option<String> {
     };
     let all_digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     let mantissa_ok = match mantissa.split_once('.') {
-        Some((i, f)) => (i.is_empty() || all_digits(i)) && (f.is_empty() || all_digits(f))
-            && !(i.is_empty() && f.is_empty()),
+        Some((i, f)) => {
+            (i.is_empty() || all_digits(i))
+                && (f.is_empty() || all_digits(f))
+                && !(i.is_empty() && f.is_empty())
+        }
         None => all_digits(mantissa),
     };
     (mantissa_ok && exponent.is_none_or(all_digits)).then_some(plain)
@@ -423,7 +435,10 @@ mod tests {
         assert_eq!(text(&Cell::Empty), None);
         assert_eq!(text(&Cell::Number(42.0)), Some("42".to_owned()));
         assert_eq!(text(&Cell::Number(8.5)), Some("8.5".to_owned()));
-        assert_eq!(text(&Cell::Number(3.20102e17)), Some("3.20102E17".to_owned()));
+        assert_eq!(
+            text(&Cell::Number(3.20102e17)),
+            Some("3.20102E17".to_owned())
+        );
     }
 
     #[test]
@@ -435,14 +450,22 @@ mod tests {
             identifier(&Cell::Number(320_102_199_001_010.0)),
             Ok(Some("320102199001010".to_owned()))
         );
-        for bad in [t("3.20102E+17"), t("3.2e17"), t("1E+15"), Cell::Number(3.20102199001e17)] {
+        for bad in [
+            t("3.20102E+17"),
+            t("3.2e17"),
+            t("1E+15"),
+            Cell::Number(3.20102199001e17),
+        ] {
             let err = identifier(&bad).expect_err("scientific notation is rejected");
             assert!(err.contains("precision was lost"), "{err}");
             assert!(err.contains("re-export the column as text") || err.contains("Re-export"));
             assert!(!err.contains("320102000000000000"), "{err}");
         }
         assert!(identifier(&Cell::Number(12.5)).is_err());
-        assert_eq!(identifier(&t("JS0000000017E")), Ok(Some("JS0000000017E".to_owned())));
+        assert_eq!(
+            identifier(&t("JS0000000017E")),
+            Ok(Some("JS0000000017E".to_owned()))
+        );
         assert_eq!(identifier(&t("E12")), Ok(Some("E12".to_owned())));
     }
 
@@ -461,8 +484,18 @@ mod tests {
             assert_eq!(date(&t(s), false), Ok(Some(ymd(2026, 3, 2))), "{s}");
         }
         assert_eq!(date(&t(""), false), Ok(None));
-        assert_eq!(date(&Cell::Number(20260302.0), false), Ok(Some(ymd(2026, 3, 2))));
-        for bad in ["2026-13-02", "2026-02-30", "3/2/2026", "2026-03", "yesterday", "2026-3/2"] {
+        assert_eq!(
+            date(&Cell::Number(20260302.0), false),
+            Ok(Some(ymd(2026, 3, 2)))
+        );
+        for bad in [
+            "2026-13-02",
+            "2026-02-30",
+            "3/2/2026",
+            "2026-03",
+            "yesterday",
+            "2026-3/2",
+        ] {
             let err = date(&t(bad), false).expect_err(bad);
             assert!(err.contains("is not a date"), "{err}");
         }
@@ -481,20 +514,36 @@ mod tests {
         assert!(date(&n(0.4), false).is_err());
         let frac = datetime(&n(46083.385416666664), false);
         assert_eq!(frac, Ok(Some(ymdhms(2026, 3, 2, 9, 15, 0))));
-        assert_eq!(datetime(&n(46083.999999999), false), Ok(Some(ymdhms(2026, 3, 3, 0, 0, 0))));
+        assert_eq!(
+            datetime(&n(46083.999999999), false),
+            Ok(Some(ymdhms(2026, 3, 3, 0, 0, 0)))
+        );
     }
 
     #[test]
     fn datetimes_with_times() {
         let want = ymdhms(2026, 3, 2, 9, 15, 0);
-        for s in ["2026-03-02 09:15", "2026/3/2 9:15", "2026-03-02T09:15:00", "2026年3月2日 9:15"] {
+        for s in [
+            "2026-03-02 09:15",
+            "2026/3/2 9:15",
+            "2026-03-02T09:15:00",
+            "2026年3月2日 9:15",
+        ] {
             assert_eq!(datetime(&t(s), false), Ok(Some(want)), "{s}");
         }
         let with_secs = datetime(&t("2026-03-02 09:15:30"), false);
         assert_eq!(with_secs, Ok(Some(ymdhms(2026, 3, 2, 9, 15, 30))));
-        assert_eq!(datetime(&t("2026-03-02"), false), Ok(Some(ymdhms(2026, 3, 2, 0, 0, 0))));
+        assert_eq!(
+            datetime(&t("2026-03-02"), false),
+            Ok(Some(ymdhms(2026, 3, 2, 0, 0, 0)))
+        );
         assert_eq!(datetime(&Cell::DateTime(want), true), Ok(Some(want)));
-        for bad in ["2026-03-02 25:00", "2026-03-02 9", "2026-03-0209:15", "2026-03-02 09:15 PM"] {
+        for bad in [
+            "2026-03-02 25:00",
+            "2026-03-02 9",
+            "2026-03-0209:15",
+            "2026-03-02 09:15 PM",
+        ] {
             assert!(datetime(&t(bad), false).is_err(), "{bad}");
         }
     }
@@ -517,7 +566,11 @@ mod tests {
         assert_eq!(integer(&t("42.0")), Ok(Some(42)));
         assert_eq!(integer(&Cell::Number(7.0)), Ok(Some(7)));
         assert!(integer(&t("9007199254740993")).is_err());
-        assert!(integer(&t("12.5")).expect_err("fraction").contains("not a whole number"));
+        assert!(
+            integer(&t("12.5"))
+                .expect_err("fraction")
+                .contains("not a whole number")
+        );
         assert!(integer(&Cell::Number(12.5)).is_err());
     }
 }

@@ -70,15 +70,13 @@ impl Kind {
         })
     }
 
-    /// Whether a row of a file looks like this kind's header row: it names
-    /// the key and at least one other field. Title rows above it do not.
+    /// Whether a row of a file looks like this kind's header row: one of
+    /// its cells names the key. Title rows above it do not.
     pub fn is_header(self, cells: &[String]) -> bool {
-        let fields: Vec<&str> = cells
-            .iter()
-            .filter_map(|c| self.field_for_header(c))
-            .map(|f| f.name)
-            .collect();
-        fields.contains(&self.key().name) && fields.len() >= 2
+        cells.iter().any(|c| {
+            self.field_for_header(c)
+                .is_some_and(|f| f.name == self.key().name)
+        })
     }
 }
 
@@ -731,7 +729,8 @@ mod tests {
         assert!(k.field_for_header("备注").is_none());
         let title = vec!["2026年苏州市三无船舶登记表".to_string(), String::new()];
         assert!(!k.is_header(&title));
-        assert!(k.is_header(&["登记号".into(), "船名".into()]));
+        assert!(k.is_header(&["登记号".into(), "地址".into()]));
+        assert!(!k.is_header(&["船名".into(), "城市".into()]));
     }
 
     #[test]

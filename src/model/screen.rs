@@ -3,13 +3,17 @@
 //!
 //! The rule is data: a window of `days` days, and `min_days`, the number
 //! of distinct local days on which a bus must run one route within it.
-//! A route is either the same ordered pair of gantries passed on one day
-//! (A before B), or the same set of gantries passed on one day; the one
-//! seen on more days is reported, the pair when they tie.
+//! A route is either the same ordered pair of gantries that start and end
+//! a trip (passages no more than three hours apart), or the same set of
+//! gantries passed on one day; the one seen on more days is reported, the
+//! pair when they tie.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Passages further apart than this belong to two trips.
+pub const TRIP_GAP_HOURS: i64 = 3;
 
 /// The longest window screening takes, in days.
 pub const MAX_WINDOW: i64 = 366;
@@ -244,19 +248,12 @@ fn best_route(plate: &str, seen: &[&Sighting]) -> Option<Finding> {
     let mut pairs: HashMap<(String, String), Seen> = HashMap::new();
     let mut sets: HashMap<Vec<String>, Seen> = HashMap::new();
     for (day, day_seen) in &by_day {
-        let mut day_pairs: HashMap<(String, String), (DateTime<Utc>, DateTime<Utc>)> =
-            HashMap::new();
-        for (i, a) in day_seen.iter().enumerate() {
-            for b in &day_seen[i + 1..] {
-                if a.gantry != b.gantry {
-                    let key = (a.gantry.clone(), b.gantry.clone());
-                    let span = day_pairs.entry(key).or_insert((a.at, b.at));
-                    span.1 = span.1.max(b.at);
-                }
+        for trip in trips(day_seen) {
+            let (a, b) = (trip[0], trip[trip.len() - 1]);
+            if a.gantry != b.gantry {
+                let key = (a.gantry.clone(), b.gantry.clone());
+                pairs.entry(key).or_default().add(*day, a.at, b.at);
             }
-        }
-        for (key, (first, last)) in day_pairs {
-            pairs.entry(key).or_default().add(*day, first, last);
         }
         let set: BTreeSet<&str> = day_seen.iter().map(|s| s.gantry.as_str()).collect();
         if set.len() >= 2 {
@@ -289,6 +286,25 @@ fn best_route(plate: &str, seen: &[&Sighting]) -> Option<Finding> {
         (Some(p), _) => Some(p),
         (None, s) => s,
     }
+}
+
+/// One day's passages cut into trips where the vehicle was not seen for
+/// [`TRIP_GAP_HOURS`].
+fn trips<'a>(day_seen: &[&'a Sighting]) -> Vec<Vec<&'a Sighting>> {
+    let mut out: Vec<Vec<&Sighting>> = Vec::new();
+    for s in day_seen {
+        let gap = out
+            .last()
+            .and_then(|t| t.last())
+            .is_none_or(|prev| s.at - prev.at > chrono::Duration::hours(TRIP_GAP_HOURS));
+        if gap {
+            out.push(Vec::new());
+        }
+        if let Some(t) = out.last_mut() {
+            t.push(s);
+        }
+    }
+    out
 }
 
 fn rank(a: &Finding, b: &Finding) -> std::cmp::Ordering {

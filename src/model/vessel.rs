@@ -474,6 +474,15 @@ pub struct Vessel {
     pub disposed_at: Option<DateTime<Utc>>,
     /// How many photos it has.
     pub photos: i64,
+    /// The number in the county register it was imported from (登记号).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub register_no: Option<String>,
+    /// The name painted on it, if any (船名).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its home port, when the register gives one (船籍港).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub home_port: Option<String>,
     /// Every step so far; present on `show`, empty in lists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub timeline: Vec<TimelineEntry>,

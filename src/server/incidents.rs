@@ -1,6 +1,7 @@
 //! `/api/v1/incidents`: report, list, show, and every step of the flow.
 
 use super::extract::{Body, PathParam, Query, limit, step_from};
+use super::reveal::{self, Personal, RevealQuery};
 use super::{ApiError, ApiResult, App, Caller};
 use crate::model::{
     Incident, IncidentStatus, NewIncident, Page, Suggestion, Transition, city, time,
@@ -47,8 +48,13 @@ pub async fn create(
 
 pub async fn list(
     State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<ListQuery>,
+    Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<Page<Incident>>> {
+    if r.reveal {
+        reveal::check(&caller, Personal::CallerPhone)?;
+    }
     let statuses = match &q.status {
         Some(s) => IncidentStatus::parse_filter(s).map_err(ApiError::invalid)?,
         None => Vec::new(),
@@ -68,11 +74,43 @@ pub async fn list(
         cursor: q.cursor,
         limit: limit(q.limit),
     };
-    Ok(Json(app.store.incidents(&filter).await?))
+    let mut page = app.store.incidents(&filter).await?;
+    if r.reveal {
+        reveal_callers(&app, &caller, &mut page.items).await?;
+    }
+    Ok(Json(page))
 }
 
-pub async fn show(State(app): State<App>, PathParam(id): PathParam<i64>) -> ApiResult<Response> {
-    Ok(with_etag(StatusCode::OK, app.store.incident(id).await?))
+/// Puts the callers' phones back, unmasked and audited.
+async fn reveal_callers(app: &App, caller: &Caller, items: &mut [Incident]) -> ApiResult<()> {
+    let keys = items
+        .iter()
+        .filter(|i| i.caller.is_some())
+        .map(|i| i.id.to_string())
+        .collect();
+    let found = reveal::reveal(app, caller, Personal::CallerPhone, keys).await?;
+    for i in items {
+        if let Some(phone) = found.get(&i.id.to_string()) {
+            i.caller = Some(phone.clone());
+        }
+    }
+    Ok(())
+}
+
+pub async fn show(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    Query(r): Query<RevealQuery>,
+) -> ApiResult<Response> {
+    if r.reveal {
+        reveal::check(&caller, Personal::CallerPhone)?;
+    }
+    let mut incident = app.store.incident(id).await?;
+    if r.reveal {
+        reveal_callers(&app, &caller, std::slice::from_mut(&mut incident)).await?;
+    }
+    Ok(with_etag(StatusCode::OK, incident))
 }
 
 pub async fn suggestions(

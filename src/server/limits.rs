@@ -262,8 +262,18 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return too_large();
+    if let Some(n) = declared.filter(|n| *n > limit as u64) {
+        // Read the body away first (up to a bound, in the time a request
+        // has): a client still sending when the connection closes sees a
+        // broken pipe, not this answer.
+        if n <= DRAIN_MAX {
+            let within = app.limits.timeouts.request;
+            let _ = tokio::time::timeout(within, drain(req.into_body())).await;
+        }
+        let mut r = too_large();
+        r.headers_mut()
+            .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+        return r;
     }
     let (parts, body) = req.into_parts();
     let req = Request::from_parts(
@@ -294,6 +304,16 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
         return too_large();
     }
     response
+}
+
+/// The largest body read away to answer 413 in an orderly way; a larger
+/// one gets the answer at once and the connection closed.
+const DRAIN_MAX: u64 = 64 * 1024 * 1024;
+
+/// Reads a body to its end, keeping nothing.
+async fn drain(mut body: Body) {
+    use http_body_util::BodyExt;
+    while let Some(Ok(_)) = body.frame().await {}
 }
 
 /// What [`App`] keeps of the limits.

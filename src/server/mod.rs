@@ -20,6 +20,7 @@ mod passages;
 mod plates;
 mod registers;
 mod relay;
+pub mod reveal;
 mod screen;
 mod stats;
 pub mod tls;

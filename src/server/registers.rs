@@ -1,7 +1,9 @@
 //! `/api/v1/teams` and `/api/v1/elevators`: the registers incidents use.
 
 use super::extract::{PathParam, Query, limit};
-use super::{ApiError, ApiResult, App};
+use super::reveal::{self, Personal, RevealQuery};
+use super::{ApiError, ApiResult, App, Caller};
+use axum::Extension;
 use crate::model::{Elevator, Page, Team, TeamStatus, city};
 use crate::store::{ElevatorFilter, TeamFilter};
 use axum::Json;
@@ -19,8 +21,13 @@ pub struct TeamQuery {
 
 pub async fn teams(
     State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<TeamQuery>,
+    Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<Page<Team>>> {
+    if r.reveal {
+        reveal::check(&caller, Personal::TeamPhone)?;
+    }
     if let Some(s) = &q.status {
         s.parse::<TeamStatus>().map_err(ApiError::invalid)?;
     }
@@ -30,14 +37,39 @@ pub async fn teams(
         cursor: q.cursor,
         limit: limit(q.limit),
     };
-    Ok(Json(app.store.teams(&filter).await?))
+    let mut page = app.store.teams(&filter).await?;
+    if r.reveal {
+        reveal_phones(&app, &caller, &mut page.items).await?;
+    }
+    Ok(Json(page))
+}
+
+/// Puts the teams' phones back, unmasked and audited.
+async fn reveal_phones(app: &App, caller: &Caller, teams: &mut [Team]) -> ApiResult<()> {
+    let keys = teams.iter().map(|t| t.code.clone()).collect();
+    let found = reveal::reveal(app, caller, Personal::TeamPhone, keys).await?;
+    for t in teams {
+        if let Some(phone) = found.get(&t.code) {
+            t.phone = phone.clone();
+        }
+    }
+    Ok(())
 }
 
 pub async fn team(
     State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     PathParam(code): PathParam<String>,
+    Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<Team>> {
-    Ok(Json(app.store.team(&code).await?))
+    if r.reveal {
+        reveal::check(&caller, Personal::TeamPhone)?;
+    }
+    let mut team = app.store.team(&code).await?;
+    if r.reveal {
+        reveal_phones(&app, &caller, std::slice::from_mut(&mut team)).await?;
+    }
+    Ok(Json(team))
 }
 
 /// Query of `GET /elevators`.

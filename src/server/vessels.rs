@@ -3,6 +3,7 @@
 
 use super::extract::{Body, PathParam, Query, limit, step_from};
 use super::incidents::if_match;
+use super::reveal::{self, Personal, RevealQuery};
 use super::{ApiError, ApiResult, App, Caller};
 use crate::model::vessel::{STEPS, check_photo};
 use crate::model::{Base, NewVessel, Page, Photo, Vessel, VesselFields, VesselState, VesselStep};
@@ -51,8 +52,13 @@ pub async fn create(
 
 pub async fn list(
     State(app): State<App>,
+    Extension(caller): Extension<Caller>,
     Query(q): Query<ListQuery>,
+    Query(r): Query<RevealQuery>,
 ) -> ApiResult<Json<Page<Vessel>>> {
+    if r.reveal {
+        reveal::check(&caller, Personal::OwnerId)?;
+    }
     let mut states = Vec::new();
     for s in q.state.iter().flat_map(|s| s.split(',')).map(str::trim) {
         match s {
@@ -69,11 +75,43 @@ pub async fn list(
         cursor: q.cursor,
         limit: limit(q.limit),
     };
-    Ok(Json(app.store.vessels(&filter).await?))
+    let mut page = app.store.vessels(&filter).await?;
+    if r.reveal {
+        reveal_owners(&app, &caller, &mut page.items).await?;
+    }
+    Ok(Json(page))
 }
 
-pub async fn show(State(app): State<App>, PathParam(id): PathParam<i64>) -> ApiResult<Response> {
-    Ok(with_etag(StatusCode::OK, app.store.vessel(id).await?))
+/// Puts the owners' resident IDs back, unmasked and audited.
+async fn reveal_owners(app: &App, caller: &Caller, items: &mut [Vessel]) -> ApiResult<()> {
+    let keys = items
+        .iter()
+        .filter(|v| v.fields.owner_id.is_some())
+        .map(|v| v.id.to_string())
+        .collect();
+    let found = reveal::reveal(app, caller, Personal::OwnerId, keys).await?;
+    for v in items {
+        if let Some(id) = found.get(&v.id.to_string()) {
+            v.fields.owner_id = Some(id.clone());
+        }
+    }
+    Ok(())
+}
+
+pub async fn show(
+    State(app): State<App>,
+    Extension(caller): Extension<Caller>,
+    PathParam(id): PathParam<i64>,
+    Query(r): Query<RevealQuery>,
+) -> ApiResult<Response> {
+    if r.reveal {
+        reveal::check(&caller, Personal::OwnerId)?;
+    }
+    let mut vessel = app.store.vessel(id).await?;
+    if r.reveal {
+        reveal_owners(&app, &caller, std::slice::from_mut(&mut vessel)).await?;
+    }
+    Ok(with_etag(StatusCode::OK, vessel))
 }
 
 pub async fn update(

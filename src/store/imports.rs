@@ -41,7 +41,7 @@ fn table(kind: Kind) -> Table {
         Kind::Cylinders => Table {
             name: "cylinders",
             key: "code",
-            defaults: &[("version", "1")],
+            defaults: &[("state", "'in-service'"), ("version", "1")],
             versioned: true,
         },
         Kind::Elevators => Table {
@@ -191,7 +191,7 @@ impl Store {
         rejected.append(&mut plan.result.rejected);
         rejected.sort_by_key(|r| r.line);
         plan.result.rejected = rejected;
-        self.write_plan(&mut tx, kind, &run.spec.fingerprint, &plan)
+        self.write_plan(&mut tx, kind, &run.spec.fingerprint, &plan, actor.name)
             .await?;
         let result = plan.result.clone();
         if run.spec.dry_run {
@@ -307,9 +307,11 @@ impl Store {
         kind: Kind,
         source: &str,
         plan: &Plan,
+        actor: &str,
     ) -> Result<()> {
         if kind == Kind::Vessels {
-            self.insert_vessels(tx, source, &plan.inserts).await?;
+            self.insert_vessels(tx, source, &plan.inserts, actor)
+                .await?;
         } else {
             self.insert_rows(tx, kind, source, &plan.inserts).await?;
         }
@@ -418,6 +420,7 @@ impl Store {
         tx: &mut Transaction<'static, Any>,
         source: &str,
         rows: &[Checked],
+        actor: &str,
     ) -> Result<()> {
         let now = chrono::Utc::now().timestamp_millis();
         for row in rows {
@@ -447,7 +450,7 @@ impl Store {
                 })
                 .unwrap_or(now);
             let detail = format!("register {}, row {}", row.key, row.line);
-            self.vessel_timeline_in(tx, id, found_at, "import", "found", &detail)
+            self.vessel_timeline_in(tx, id, found_at, actor, "found", &detail)
                 .await?;
         }
         Ok(())

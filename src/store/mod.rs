@@ -15,6 +15,7 @@ mod notices;
 mod passages;
 mod plates;
 mod registers;
+mod reveal;
 mod schema;
 mod screen;
 mod tokens;
@@ -28,6 +29,7 @@ pub use incidents::{HistoricIncident, IncidentFilter};
 pub use notices::NoticeFilter;
 pub use passages::PassageFilter;
 pub use registers::{ElevatorFilter, TeamFilter};
+pub use reveal::Column as PersonalColumn;
 pub use vessels::{HistoricVessel, VesselFilter};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

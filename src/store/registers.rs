@@ -45,7 +45,8 @@ pub(super) fn team(row: &sqlx::any::AnyRow) -> Result<Team> {
         company: row.try_get("company")?,
         city: row.try_get("city")?,
         district: row.try_get("district")?,
-        phone: row.try_get("phone")?,
+        // Masked like every phone; `?reveal=true` shows it to those who may.
+        phone: crate::model::phone::mask(&row.try_get::<String, _>("phone")?),
         status: status.parse().map_err(Error::Invalid)?,
         incident: row.try_get("incident_id")?,
         version: row.try_get("version")?,

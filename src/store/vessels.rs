@@ -50,7 +50,7 @@ pub struct HistoricVessel {
 
 const COLUMNS: &str = "v.id, v.state, v.version, v.found_at, v.waterway, v.city, v.lat, v.lon, \
      v.hull, v.material, v.length_m, v.engine_kw, v.marks, v.owner_name, v.owner_id, \
-     v.base_code, b.name AS base_name, v.disposed_at, \
+     v.base_code, b.name AS base_name, v.disposed_at, v.register_no, v.name, v.home_port, \
      (SELECT COUNT(*) FROM vessel_photos p WHERE p.vessel_id = v.id) AS photos";
 const FROM: &str = "FROM vessels v LEFT JOIN bases b ON b.code = v.base_code";
 const BASE_COLUMNS: &str = "code, name, kind, city, lat, lon, capacity, occupied";
@@ -87,6 +87,9 @@ fn vessel(row: &sqlx::any::AnyRow) -> Result<Vessel> {
             .try_get::<Option<i64>, _>("disposed_at")?
             .map(from_millis),
         photos: row.try_get("photos")?,
+        register_no: row.try_get("register_no")?,
+        name: row.try_get("name")?,
+        home_port: row.try_get("home_port")?,
         timeline: Vec::new(),
     })
 }

@@ -32,8 +32,11 @@ const PAGES: &[&str] = &[
     "audit",
     "base",
     "blacklist",
+    "cylinder",
     "elevator",
+    "import",
     "incident",
+    "login",
     "notices",
     "passage",
     "plate",
@@ -312,7 +315,18 @@ impl Session {
             Some(p) => format!("{}:{}", bin_dir.display(), p.to_string_lossy()),
             None => bin_dir.display().to_string(),
         };
-        std::fs::create_dir_all(home.join("work")).expect("make the working directory");
+        let work = home.join("work");
+        std::fs::create_dir_all(&work).expect("make the working directory");
+        // The sample register files, for the import page to read.
+        for dir in ["fixtures/import", "fixtures/import/cases"] {
+            for entry in std::fs::read_dir(common::repo(dir)).expect("the sample files") {
+                let path = entry.expect("a sample file").path();
+                if path.is_file() {
+                    let to = work.join(path.file_name().expect("a file name"));
+                    std::fs::copy(&path, to).expect("copy a sample file");
+                }
+            }
+        }
         Session {
             api: server.api.clone(),
             token: server.admin.clone(),
@@ -435,6 +449,15 @@ async fn run_page(name: &str) {
                 step.line, step.block, step.command
             ));
         }
+        // Personal data stays masked unless the command asks for it.
+        if !step.command.contains("--reveal") {
+            for (line, found) in unmasked_lines(&outcome.output) {
+                failures.push(format!(
+                    "{page}:{} (block {}): $ {}\nprints `{found}` unmasked, without --reveal:\n  {line}",
+                    step.line, step.block, step.command
+                ));
+            }
+        }
     }
     server.finish().await;
 
@@ -445,6 +468,16 @@ async fn run_page(name: &str) {
         steps.len(),
         failures.join("\n")
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_import_page_is_true() {
+    run_page("import").await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_cylinder_page_is_true() {
+    run_page("cylinder").await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -522,6 +555,11 @@ async fn the_notices_page_is_true() {
     run_page("notices").await;
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn the_login_page_is_true() {
+    run_page("login").await;
+}
+
 #[test]
 fn every_page_has_a_test() {
     let mut found: Vec<String> = std::fs::read_dir(common::repo("commands"))
@@ -536,6 +574,60 @@ fn every_page_has_a_test() {
         found, PAGES,
         "commands/ and PAGES in tests/commands.rs disagree; give a new page its test"
     );
+}
+
+/// Every full mobile number (`1[3-9]` and 9 more digits) and every valid
+/// 18-character resident ID in `text`, each with its line; a run of digits
+/// longer than either (a registration code, a time in ms) is neither.
+fn unmasked_lines(text: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for line in text.lines() {
+        let bytes = line.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            if !bytes[i].is_ascii_digit() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            while i < bytes.len() && bytes[i].is_ascii_digit() {
+                i += 1;
+            }
+            // An ID may end in X.
+            let end_x = i < bytes.len()
+                && matches!(bytes[i], b'X' | b'x')
+                && !bytes.get(i + 1).is_some_and(|b| b.is_ascii_alphanumeric());
+            let run = &line[start..i];
+            if run.len() == 11 && run.starts_with('1') && (b'3'..=b'9').contains(&run.as_bytes()[1])
+            {
+                found.push((line.to_string(), run.to_string()));
+            } else if run.len() == 18 || (run.len() == 17 && end_x) {
+                let id = if run.len() == 17 {
+                    &line[start..=i]
+                } else {
+                    run
+                };
+                if safedesk::model::idcard::validate(id).is_ok() {
+                    found.push((line.to_string(), id.to_string()));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn unmasked_phones_and_ids_are_found() {
+    let hits = |t: &str| -> Vec<String> { unmasked_lines(t).into_iter().map(|(_, f)| f).collect() };
+    assert_eq!(hits("caller 13912345678"), ["13912345678"]);
+    assert_eq!(hits("\"phone\": \"15859846246\","), ["15859846246"]);
+    assert_eq!(hits("T0001,x,18021549195,y"), ["18021549195"]);
+    assert_eq!(hits("owner 320102199001010010 王"), ["320102199001010010"]);
+    assert_eq!(hits("id 11010519491231002X."), ["11010519491231002X"]);
+    assert!(hits("139****5678 320102**********10").is_empty());
+    assert!(hits("12345678901 reg 31103206852013866720 at 1764547200000").is_empty());
+    assert!(hits("320102199001010011 (a wrong check digit)").is_empty());
+    assert!(hits("025-84561234").is_empty());
 }
 
 // The runner's own rules.

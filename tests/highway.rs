@@ -86,13 +86,13 @@ async fn passages_are_stored_once_and_a_track_is_in_time_order() {
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("TIME"), "{text}");
     assert!(lines[1].starts_with("2026-11-20 09:05:00  G00423200710  句容门架 上行"));
-    assert!(lines[2].contains("仙林门架 上行  G42 沪蓉高速  南京市"), "{text}");
+    assert!(
+        lines[2].contains("仙林门架 上行  G42 沪蓉高速  南京市"),
+        "{text}"
+    );
 
     // Paged from `since`, the pages join up in order.
-    let paged = c
-        .track("苏A12345", Some(track[0].at), 100)
-        .await
-        .unwrap();
+    let paged = c.track("苏A12345", Some(track[0].at), 100).await.unwrap();
     assert_eq!(paged, track);
     s.finish().await;
 }
@@ -107,15 +107,27 @@ async fn a_bad_row_or_an_unknown_gantry_refuses_the_whole_request() {
     ];
     match c.store_passages(&rows).await {
         Err(ClientError::Invalid(d)) => {
-            assert!(d.contains("row 2: gantry `G99999999999` is not on the register"), "{d}")
+            assert!(
+                d.contains("row 2: gantry `G99999999999` is not on the register"),
+                "{d}"
+            )
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
     assert!(c.track("苏A12345", None, 10).await.unwrap().is_empty());
 
     let out = s.run(&[
-        "passage", "add", "苏A12345", "--gantry", XIANLIN_UP, "--at", "2026-11-20 09:40",
-        "--colour", "yellow", "--class", "boat",
+        "passage",
+        "add",
+        "苏A12345",
+        "--gantry",
+        XIANLIN_UP,
+        "--at",
+        "2026-11-20 09:40",
+        "--colour",
+        "yellow",
+        "--class",
+        "boat",
     ]);
     assert_eq!(code(&out), 7);
     assert!(stderr(&out).contains("unknown vehicle class `boat`"));
@@ -131,10 +143,20 @@ async fn screening_adds_the_planted_buses_and_leaves_the_licensed_ones() {
     let rows = safedesk::fixtures::passages().unwrap();
     let counts = c.store_passages(&rows).await.unwrap();
     assert_eq!(counts.inserted as usize, rows.len());
-    assert!(counts.alerts >= 7, "the grey and black buses passed: {counts:?}");
+    assert!(
+        counts.alerts >= 7,
+        "the grey and black buses passed: {counts:?}"
+    );
 
     let args = [
-        "screen", "run", "--from", "2026-11-01", "--days", "28", "--min-days", "12",
+        "screen",
+        "run",
+        "--from",
+        "2026-11-01",
+        "--days",
+        "28",
+        "--min-days",
+        "12",
     ];
     let out = s.run(&[&args[..], &["--format", "json"]].concat());
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -147,7 +169,14 @@ async fn screening_adds_the_planted_buses_and_leaves_the_licensed_ones() {
             .find(|f| f["plate"] == plate)
             .map(|f| f["outcome"].as_str().unwrap().to_string())
     };
-    for planted in ["苏A7K301", "苏N7K302", "皖K7K303", "鲁Q7K304", "浙E7K305", "苏F7K306"] {
+    for planted in [
+        "苏A7K301",
+        "苏N7K302",
+        "皖K7K303",
+        "鲁Q7K304",
+        "浙E7K305",
+        "苏F7K306",
+    ] {
         assert_eq!(outcome(planted).as_deref(), Some("added"), "{planted}");
     }
     for licensed in ["苏A6L401", "苏C6L402", "苏G6L403", "沪D6L404"] {
@@ -164,7 +193,10 @@ async fn screening_adds_the_planted_buses_and_leaves_the_licensed_ones() {
     let added = c.blacklist_entry("苏A7K301").await.unwrap();
     assert_eq!(added.stage.as_str(), "suspect");
     let evidence = added.history[0].evidence.clone().unwrap();
-    assert!(evidence.contains("仙林门架 下行 → 苏州新区门架 下行"), "{evidence}");
+    assert!(
+        evidence.contains("仙林门架 下行 → 苏州新区门架 下行"),
+        "{evidence}"
+    );
     assert!(evidence.contains("seen on 20 days in 28"), "{evidence}");
     assert!(evidence.contains("first 2026-11-"), "{evidence}");
 
@@ -172,7 +204,11 @@ async fn screening_adds_the_planted_buses_and_leaves_the_licensed_ones() {
     let out = s.run(&args);
     assert_eq!(code(&out), 0);
     assert!(stderr(&out).contains("0 added"), "{}", stderr(&out));
-    assert!(stderr(&out).contains("7 already listed"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("7 already listed"),
+        "{}",
+        stderr(&out)
+    );
     s.finish().await;
 }
 
@@ -184,13 +220,24 @@ async fn the_rule_is_shown_set_checked_and_audited() {
     assert_eq!(json(&out)["min_days"], 12);
     let out = s.run(&["screen", "rule", "set", "--days", "28", "--min-days", "30"]);
     assert_eq!(code(&out), 7);
-    assert!(stderr(&out).contains("--min-days is 30"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--min-days is 30"),
+        "{}",
+        stderr(&out)
+    );
     let out = s.run(&["screen", "rule", "set", "--days", "28", "--min-days", "10"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let rule = s.client().screen_rule().await.unwrap();
     assert_eq!((rule.days, rule.min_days), (28, 10));
     assert_eq!(rule.updated_by.as_deref(), Some("admin"));
-    let out = s.run(&["audit", "list", "--entity", "screen_rule", "--format", "json"]);
+    let out = s.run(&[
+        "audit",
+        "list",
+        "--entity",
+        "screen_rule",
+        "--format",
+        "json",
+    ]);
     assert_eq!(json(&out).as_array().unwrap().len(), 1, "{}", stdout(&out));
     s.finish().await;
 }
@@ -222,7 +269,10 @@ async fn alerts_survive_a_dropped_connection_without_gaps_or_repeats() {
         let at = format!("2026-11-21 10:0{minute}:00");
         let (_, events) = s
             .store
-            .insert_passages(&[passage(XIANLIN_UP, &at, "皖K80003")], Actor::system("test"))
+            .insert_passages(
+                &[passage(XIANLIN_UP, &at, "皖K80003")],
+                Actor::system("test"),
+            )
             .await
             .unwrap();
         missed.extend(events.iter().map(|e| e.id));
@@ -252,7 +302,11 @@ async fn alerts_survive_a_dropped_connection_without_gaps_or_repeats() {
         assert_eq!(e.kind, "alert.passage", "{e:?}");
         after.push(e.id);
     }
-    assert_eq!(&after[..missed.len()], &missed[..], "the missed alerts, in order");
+    assert_eq!(
+        &after[..missed.len()],
+        &missed[..],
+        "the missed alerts, in order"
+    );
     let mut seen = vec![first.id];
     seen.extend(&after);
     let mut sorted = seen.clone();
@@ -264,21 +318,37 @@ async fn alerts_survive_a_dropped_connection_without_gaps_or_repeats() {
     let out = s.run_as(
         &s.admin,
         &[
-            "alerts", "--follow", "--after", &first.id.to_string(), "--count", "4", "--format",
+            "alerts",
+            "--follow",
+            "--after",
+            &first.id.to_string(),
+            "--count",
+            "4",
+            "--format",
             "json",
         ],
     );
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let ids: Vec<i64> = stdout(&out)
         .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["id"].as_i64().unwrap())
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        })
         .collect();
     assert_eq!(ids, after);
     // Without --follow, the latest alerts in order.
     let out = s.run(&["alerts", "--limit", "2"]);
     let text = stdout(&out);
-    assert!(text.lines().nth(2).unwrap().contains("苏B80002  grey"), "{text}");
-    assert!(text.lines().nth(1).unwrap().contains("皖K80003  black"), "{text}");
+    assert!(
+        text.lines().nth(2).unwrap().contains("苏B80002  grey"),
+        "{text}"
+    );
+    assert!(
+        text.lines().nth(1).unwrap().contains("皖K80003  black"),
+        "{text}"
+    );
     s.finish().await;
 }
 
@@ -290,13 +360,20 @@ async fn notices_go_pending_sent_acknowledged_and_refuse_a_skipped_step() {
     let list = json(&out);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
-    assert_eq!((list[0]["stage"].as_str(), list[1]["stage"].as_str()), (Some("grey"), Some("black")));
+    assert_eq!(
+        (list[0]["stage"].as_str(), list[1]["stage"].as_str()),
+        (Some("grey"), Some("black"))
+    );
     let id = list[1]["id"].as_i64().unwrap().to_string();
 
     let out = s.run(&["notices", "mark", &id, "--acknowledged"]);
     assert_eq!(code(&out), 7);
     assert!(stderr(&out).contains("is pending, and it cannot be marked acknowledged"));
-    assert!(stderr(&out).contains("allowed now: --sent"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("allowed now: --sent"),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(code(&s.run(&["notices", "mark", &id, "--sent"])), 0);
     assert_eq!(code(&s.run(&["notices", "mark", &id, "--sent"])), 7);
     assert_eq!(code(&s.run(&["notices", "mark", &id, "--acknowledged"])), 0);
@@ -304,16 +381,34 @@ async fn notices_go_pending_sent_acknowledged_and_refuse_a_skipped_step() {
 
     // A new grey vehicle from 浙江 makes a notice; one from 江苏 does not.
     for plate in ["浙B12345", "苏B12345"] {
-        let add = ["blacklist", "add", plate, "--stage", "grey", "--reason", "fares"];
+        let add = [
+            "blacklist",
+            "add",
+            plate,
+            "--stage",
+            "grey",
+            "--reason",
+            "fares",
+        ];
         assert_eq!(code(&s.run(&add)), 0);
     }
     let out = s.run(&["notices", "export", "--province", "浙江"]);
     assert_eq!(code(&out), 0);
     let csv = stdout(&out);
-    assert!(csv.starts_with("ID,PROVINCE,PLATE,STAGE,LISTED,STATE"), "{csv}");
+    assert!(
+        csv.starts_with("ID,PROVINCE,PLATE,STAGE,LISTED,STATE"),
+        "{csv}"
+    );
     assert!(csv.contains(",浙江省,浙B12345,grey,"), "{csv}");
     assert!(!csv.contains("苏B12345"));
-    let out = s.run(&["notices", "list", "--state", "acknowledged", "--format", "json"]);
+    let out = s.run(&[
+        "notices",
+        "list",
+        "--state",
+        "acknowledged",
+        "--format",
+        "json",
+    ]);
     assert_eq!(json(&out).as_array().unwrap().len(), 1);
     let out = s.run(&["notices", "list", "--state", "lost"]);
     assert_eq!(code(&out), 7);
@@ -327,8 +422,17 @@ async fn roles_decide_who_tracks_follows_stores_screens_and_marks() {
     let (_, patrol) = s.client_as(Role::Patrol).await;
     let (_, transport) = s.client_as(Role::Transport).await;
     let add = [
-        "passage", "add", "苏B80002", "--gantry", JURONG_UP, "--at", "2026-11-22 08:00",
-        "--colour", "1", "--class", "3",
+        "passage",
+        "add",
+        "苏B80002",
+        "--gantry",
+        JURONG_UP,
+        "--at",
+        "2026-11-22 08:00",
+        "--colour",
+        "1",
+        "--class",
+        "3",
     ];
     assert_eq!(code(&s.run_as(&viewer, &add)), 4);
     assert_eq!(code(&s.run_as(&patrol, &add)), 4);
@@ -343,17 +447,35 @@ async fn roles_decide_who_tracks_follows_stores_screens_and_marks() {
     assert_eq!(code(&s.run_as(&viewer, &["track", "苏B80002"])), 4);
     let out = s.run_as(&viewer, &["alerts", "--follow"]);
     assert_eq!(code(&out), 4);
-    assert!(stderr(&out).contains("patrol, transport or admin"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("patrol, transport or admin"),
+        "{}",
+        stderr(&out)
+    );
 
-    let run = ["screen", "run", "--from", "2026-11-01", "--days", "28", "--dry-run"];
+    let run = [
+        "screen",
+        "run",
+        "--from",
+        "2026-11-01",
+        "--days",
+        "28",
+        "--dry-run",
+    ];
     assert_eq!(code(&s.run_as(&patrol, &run)), 4);
     assert_eq!(code(&s.run_as(&transport, &run)), 0);
     assert_eq!(code(&s.run_as(&viewer, &["screen", "rule"])), 0);
     let set = ["screen", "rule", "set", "--days", "30", "--min-days", "10"];
     assert_eq!(code(&s.run_as(&patrol, &set)), 4);
     assert_eq!(code(&s.run_as(&viewer, &["notices", "list"])), 0);
-    assert_eq!(code(&s.run_as(&patrol, &["notices", "mark", "1", "--sent"])), 4);
-    assert_eq!(code(&s.run_as(&transport, &["notices", "mark", "1", "--sent"])), 0);
+    assert_eq!(
+        code(&s.run_as(&patrol, &["notices", "mark", "1", "--sent"])),
+        4
+    );
+    assert_eq!(
+        code(&s.run_as(&transport, &["notices", "mark", "1", "--sent"])),
+        0
+    );
 
     // A viewer's event stream leaves the alerts out.
     let viewer_client = safedesk::client::Client::new(&s.api, Some(viewer.clone())).unwrap();

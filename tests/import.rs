@@ -468,6 +468,8 @@ fn serve(dir: &Path, db: &str) -> (std::process::Child, String) {
             return (child, api);
         }
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not say where it listens");
 }
 

@@ -50,7 +50,10 @@ fn fill(path: &str) -> String {
     let mut rest = path;
     while let Some(open) = rest.find('{') {
         out.push_str(&rest[..open]);
-        let close = rest[open..].find('}').map(|c| open + c).unwrap_or(rest.len());
+        let close = rest[open..]
+            .find('}')
+            .map(|c| open + c)
+            .unwrap_or(rest.len());
         out.push_str(param(&rest[open + 1..close]));
         rest = rest.get(close + 1..).unwrap_or("");
     }

@@ -75,8 +75,8 @@ pub async fn run(a: AlertsArgs, settings: &Settings) -> CliResult {
 fn print_one(settings: &Settings, r: &AlertRecord) -> CliResult {
     let p = &settings.printer;
     if p.format == Format::Json {
-        let line = serde_json::to_string(r)
-            .map_err(|e| CliError::new(Exit::Failure, e.to_string()))?;
+        let line =
+            serde_json::to_string(r).map_err(|e| CliError::new(Exit::Failure, e.to_string()))?;
         return p.line(&line);
     }
     let fields: Vec<String> = columns().iter().map(|c| (c.value)(r)).collect();

@@ -17,7 +17,7 @@ pub enum IncidentCmd {
     /// List incidents, newest first
     List(ListArgs),
     /// Show one incident with its timeline
-    Show(IdArg),
+    Show(ShowArgs),
     /// Send a rescue team (default: the first suggestion)
     Dispatch(DispatchArgs),
     /// The team is on scene
@@ -69,6 +69,9 @@ pub struct ListArgs {
     /// At most this many
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub limit: usize,
+    /// Show the callers' phones unmasked (dispatcher or admin; each such read is audited)
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 /// An incident number.
@@ -76,6 +79,16 @@ pub struct ListArgs {
 pub struct IdArg {
     /// The incident number
     pub id: i64,
+}
+
+/// Options of `incident show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The incident number
+    pub id: i64,
+    /// Show the caller's phone unmasked (dispatcher or admin; the read is audited)
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 /// Options every step takes.
@@ -153,6 +166,7 @@ pub async fn run(cmd: IncidentCmd, settings: &Settings) -> CliResult {
                 status: a.status,
                 city: a.city.as_deref().map(city::full_name),
                 day: a.day.map(|d| d.to_string()),
+                reveal: a.reveal,
                 ..Default::default()
             };
             let items = client.all_incidents(&q, a.limit).await?;
@@ -161,7 +175,9 @@ pub async fn run(cmd: IncidentCmd, settings: &Settings) -> CliResult {
             }
             return p.list(&items, &columns());
         }
-        IncidentCmd::Show(a) => return show(settings, &client.incident(a.id).await?),
+        IncidentCmd::Show(a) => {
+            return show(settings, &client.incident_revealed(a.id, a.reveal).await?);
+        }
         IncidentCmd::Dispatch(a) => (Transition::Dispatch { team: a.team }, a.step),
         IncidentCmd::Arrive(a) => (Transition::Arrive, a),
         IncidentCmd::Release(a) => (Transition::Release { freed: a.freed }, a.step),

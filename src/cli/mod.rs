@@ -13,6 +13,7 @@ pub mod elevator;
 pub mod exit;
 pub mod import;
 pub mod incident;
+pub mod login;
 pub mod muck;
 pub mod notices;
 pub mod output;
@@ -152,6 +153,10 @@ pub enum Command {
     /// The audit log of every change, and its hash-chain check (admin)
     #[command(subcommand)]
     Audit(audit::AuditCmd),
+    /// Check a token against the server and save it, with the address, in the config file (0600)
+    Login(login::LoginArgs),
+    /// Remove the saved token from the config file
+    Logout(login::LogoutArgs),
     /// The live 96333 dispatch board
     Board(board::BoardArgs),
     /// Run the REST server
@@ -185,6 +190,9 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Serve(args) => return serve::run(args).await,
         Command::Completions(args) => return completions::run(args),
         Command::Man(args) => return completions::man(args),
+        // Before the settings: they refuse a config file that login mends.
+        Command::Login(args) => return login::login(args, &cli.global).await,
+        Command::Logout(args) => return login::logout(args, &cli.global),
         _ => {}
     }
     let settings = cli.settings()?;
@@ -210,6 +218,10 @@ pub async fn run(cli: Cli) -> CliResult {
         Command::Import(args) => import::run(args, &settings).await,
         Command::Board(args) => board::run(args, &settings).await,
         Command::Demo(args) => demo::run(args, &settings).await,
-        Command::Serve(_) | Command::Completions(_) | Command::Man(_) => Ok(()),
+        Command::Serve(_)
+        | Command::Completions(_)
+        | Command::Man(_)
+        | Command::Login(_)
+        | Command::Logout(_) => Ok(()),
     }
 }

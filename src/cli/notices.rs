@@ -143,7 +143,9 @@ fn columns() -> Vec<Column<Notice>> {
             n.sent_at.map(time::local_minute).unwrap_or_default()
         }),
         Column::new("ACKNOWLEDGED", |n| {
-            n.acknowledged_at.map(time::local_minute).unwrap_or_default()
+            n.acknowledged_at
+                .map(time::local_minute)
+                .unwrap_or_default()
         }),
         Column::new("REASON", |n| n.reason.clone()),
     ]

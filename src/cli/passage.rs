@@ -92,7 +92,10 @@ pub async fn run_gantry(cmd: GantryCmd, settings: &Settings) -> CliResult {
     let client = settings.client()?;
     let p = &settings.printer;
     let GantryCmd::List(a) = cmd;
-    let city = a.city.as_deref().map(|c| c.trim_end_matches('市').to_string());
+    let city = a
+        .city
+        .as_deref()
+        .map(|c| c.trim_end_matches('市').to_string());
     let gantries: Vec<Gantry> = client
         .gantries()
         .await?

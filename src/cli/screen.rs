@@ -67,7 +67,9 @@ pub async fn run(cmd: ScreenCmd, settings: &Settings) -> CliResult {
     let client = settings.client()?;
     match cmd {
         ScreenCmd::Run(a) => screen(a, settings, &client).await,
-        ScreenCmd::Rule(RuleArgs { set: None }) => show_rule(settings, &client.screen_rule().await?),
+        ScreenCmd::Rule(RuleArgs { set: None }) => {
+            show_rule(settings, &client.screen_rule().await?)
+        }
         ScreenCmd::Rule(RuleArgs {
             set: Some(RuleCmd::Set(s)),
         }) => {
@@ -108,7 +110,9 @@ async fn screen(a: RunArgs, settings: &Settings, client: &crate::client::Client)
     p.note(&format!(
         "screened {} to {} ({} days, one route on at least {}): {} buses, {} matched, \
          {} added, {} would be added, {} already listed, {} excluded, {} licensed",
-        time::local_minute(report.from).get(..10).unwrap_or_default(),
+        time::local_minute(report.from)
+            .get(..10)
+            .unwrap_or_default(),
         time::local_minute(last_day).get(..10).unwrap_or_default(),
         report.days,
         report.min_days,
@@ -132,7 +136,8 @@ fn show_rule(settings: &Settings, rule: &Rule) -> CliResult {
         ("min_days", rule.min_days.to_string()),
         (
             "route",
-            "the gantries that start and end a trip, or the same set of gantries, on one day".to_string(),
+            "the gantries that start and end a trip, or the same set of gantries, on one day"
+                .to_string(),
         ),
         ("vehicles", "passenger and coach classes".to_string()),
         (

@@ -70,10 +70,38 @@ pub fn config_path() -> Option<PathBuf> {
     directories::ProjectDirs::from("", "", "safedesk").map(|d| d.config_dir().join("config.toml"))
 }
 
-fn read_config() -> CliResult<ConfigFile> {
+/// Refuses a config file that its group or others may read or write: it
+/// holds a token. Exit 2, with the command that fixes it.
+pub fn check_private(path: &std::path::Path) -> CliResult<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = match std::fs::metadata(path) {
+            Ok(m) => m.permissions().mode(),
+            Err(_) => return Ok(()),
+        };
+        if mode & 0o077 != 0 {
+            return Err(CliError::usage(format!(
+                "the config file {p} can be read or changed by other users (mode {:03o}), and \
+                 it may hold your token; make it private with `chmod 600 {p}` (and check \
+                 nobody has used the token: an admin can revoke it with `safedesk token \
+                 revoke`)",
+                mode & 0o777,
+                p = path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Reads the config file, refusing one that others can read.
+pub fn read_config() -> CliResult<ConfigFile> {
     let Some(path) = config_path() else {
         return Ok(ConfigFile::default());
     };
+    if path.exists() {
+        check_private(&path)?;
+    }
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(ConfigFile::default()),

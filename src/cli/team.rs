@@ -16,6 +16,9 @@ pub enum TeamCmd {
     Show {
         /// The team's code, e.g. T0001
         code: String,
+        /// Show the phone unmasked (dispatcher or admin; the read is audited)
+        #[arg(long)]
+        reveal: bool,
     },
 }
 
@@ -28,6 +31,9 @@ pub struct ListArgs {
     /// Only this status: available, dispatched, on_scene, off_duty
     #[arg(long, value_name = "S")]
     pub status: Option<TeamStatus>,
+    /// Show the phones unmasked (dispatcher or admin; each such read is audited)
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 fn tone(t: &Team) -> Tone {
@@ -62,6 +68,7 @@ pub async fn run(cmd: TeamCmd, settings: &Settings) -> CliResult {
             let q = TeamQuery {
                 city: a.city.as_deref().map(city::full_name),
                 status: a.status.map(|s| s.to_string()),
+                reveal: a.reveal,
                 ..Default::default()
             };
             let teams = client.teams(&q).await?;
@@ -70,8 +77,8 @@ pub async fn run(cmd: TeamCmd, settings: &Settings) -> CliResult {
             }
             p.list(&teams, &columns())
         }
-        TeamCmd::Show { code } => {
-            let t = client.team(&code).await?;
+        TeamCmd::Show { code, reveal } => {
+            let t = client.team_revealed(&code, reveal).await?;
             match p.format {
                 Format::Json => p.json(&t),
                 _ => p.list(std::slice::from_ref(&t), &columns()),

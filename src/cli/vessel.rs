@@ -22,7 +22,7 @@ pub enum VesselCmd {
     /// List the register, newest case first
     List(ListArgs),
     /// Show one vessel with its timeline
-    Show(IdArg),
+    Show(ShowArgs),
     /// Change a vessel's description
     Update(UpdateArgs),
     /// Close a case: dismantled, left, detained at a base, or regulated
@@ -64,6 +64,16 @@ pub enum PhotoCmd {
 pub struct IdArg {
     /// The case number
     pub id: i64,
+}
+
+/// Options of `vessel show`.
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// The case number
+    pub id: i64,
+    /// Show the owner's resident ID unmasked (maritime or admin; the read is audited)
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 /// The description of a vessel, as flags.
@@ -138,6 +148,9 @@ pub struct ListArgs {
     /// At most this many
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub limit: usize,
+    /// Show the owners' resident IDs unmasked (maritime or admin; each such read is audited)
+    #[arg(long)]
+    pub reveal: bool,
 }
 
 /// Options of `vessel update`.
@@ -285,6 +298,7 @@ pub async fn run(cmd: VesselCmd, settings: &Settings) -> CliResult {
                 city: a.city.as_deref().map(city::full_name),
                 waterway: a.waterway,
                 since: a.since.map(|d| d.to_string()),
+                reveal: a.reveal,
                 ..Default::default()
             };
             let items = client.vessels(&q, a.limit).await?;
@@ -293,7 +307,7 @@ pub async fn run(cmd: VesselCmd, settings: &Settings) -> CliResult {
             }
             p.list(&items, &columns())
         }
-        VesselCmd::Show(a) => show(settings, &client.vessel(a.id).await?),
+        VesselCmd::Show(a) => show(settings, &client.vessel_revealed(a.id, a.reveal).await?),
         VesselCmd::Update(a) => {
             let fields = a.description.fields(a.waterway, a.city)?;
             let after = client.update_vessel(a.id, &fields, a.if_version).await?;

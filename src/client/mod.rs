@@ -72,6 +72,10 @@ pub struct IncidentQuery {
     /// Continue after this cursor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// Ask for personal data unmasked (`?reveal=true`); audited, and
+    /// refused with 403 for a role that may not see it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reveal: bool,
 }
 
 /// Filters for listing teams.
@@ -89,6 +93,10 @@ pub struct TeamQuery {
     /// Continue after this cursor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// Ask for personal data unmasked (`?reveal=true`); audited, and
+    /// refused with 403 for a role that may not see it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reveal: bool,
 }
 
 /// Filters for finding elevators.
@@ -336,7 +344,14 @@ impl Client {
 
     /// One incident with its timeline.
     pub async fn incident(&self, id: i64) -> Result<Incident> {
-        self.get(&format!("/incidents/{id}"), &()).await
+        self.incident_revealed(id, false).await
+    }
+
+    /// One incident; with `reveal`, the caller's phone unmasked (audited;
+    /// dispatchers and admins only).
+    pub async fn incident_revealed(&self, id: i64, reveal: bool) -> Result<Incident> {
+        self.get(&format!("/incidents/{id}"), &Reveal::from(reveal))
+            .await
     }
 
     /// Teams to send to an incident, best first.
@@ -383,7 +398,14 @@ impl Client {
 
     /// One team by code.
     pub async fn team(&self, code: &str) -> Result<Team> {
-        self.get(&format!("/teams/{}", encode(code)), &()).await
+        self.team_revealed(code, false).await
+    }
+
+    /// One team; with `reveal`, its phone unmasked (audited; dispatchers
+    /// and admins only).
+    pub async fn team_revealed(&self, code: &str, reveal: bool) -> Result<Team> {
+        self.get(&format!("/teams/{}", encode(code)), &Reveal::from(reveal))
+            .await
     }
 
     /// One elevator by rescue code.
@@ -543,7 +565,8 @@ impl Client {
     fn waiting(&self, wait: Duration, attempt: u32) {
         if self.say_waits && wait > Duration::from_secs(1) {
             eprintln!(
-                "safedesk: the server asks this token to slow down (HTTP 429); waiting {} s,                  then sending again ({attempt} of {MAX_RATE_RETRIES})",
+                "safedesk: the server asks this token to slow down (HTTP 429); waiting {} s, \
+                 then sending again ({attempt} of {MAX_RATE_RETRIES})",
                 wait.as_secs()
             );
         } else {
@@ -553,6 +576,19 @@ impl Client {
                 "rate limited; waiting to send again"
             );
         }
+    }
+}
+
+/// `?reveal=true`, or nothing.
+#[derive(Serialize)]
+pub(crate) struct Reveal {
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    reveal: bool,
+}
+
+impl From<bool> for Reveal {
+    fn from(reveal: bool) -> Reveal {
+        Reveal { reveal }
     }
 }
 

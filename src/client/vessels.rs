@@ -28,6 +28,10 @@ pub struct VesselQuery {
     /// Continue after this cursor.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cursor: Option<String>,
+    /// Ask for personal data unmasked (`?reveal=true`); audited, and
+    /// refused with 403 for a role that may not see it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub reveal: bool,
 }
 
 impl Client {
@@ -57,7 +61,14 @@ impl Client {
 
     /// One vessel with its timeline.
     pub async fn vessel(&self, id: i64) -> Result<Vessel> {
-        self.get(&format!("/vessels/{id}"), &()).await
+        self.vessel_revealed(id, false).await
+    }
+
+    /// One vessel; with `reveal`, the owner's resident ID unmasked
+    /// (audited; maritime officers and admins only).
+    pub async fn vessel_revealed(&self, id: i64, reveal: bool) -> Result<Vessel> {
+        self.get(&format!("/vessels/{id}"), &super::Reveal::from(reveal))
+            .await
     }
 
     /// Changes a vessel's description; fields left `None` are kept.

@@ -1,3 +1,3 @@
 pub mod read;
-pub mod value;
 pub mod upload;
+pub mod value;

@@ -367,10 +367,20 @@ fn spawn_reader(
     tokio::task::spawn_blocking(move || {
         let mut cutter = Cutter::new(columns, run_id, batch_size);
         for item in table {
-            if let Some(cut) = cutter.push(item) {
-                if tx.blocking_send(Ok(cut)).is_err() {
-                    return;
-                }
+            if let Err(e) = &item
+                && e.fatal
+            {
+                // The rest cannot be read: send what was, then stop.
+                let text =
+                    format!("{e}; the rows before it were imported, nothing after it was read");
+                let _ = tx.blocking_send(Ok(cutter.finish()));
+                let _ = tx.blocking_send(Err(ImportError::File(text)));
+                return;
+            }
+            if let Some(cut) = cutter.push(item)
+                && tx.blocking_send(Ok(cut)).is_err()
+            {
+                return;
             }
         }
         let _ = tx.blocking_send(Ok(cutter.finish()));
@@ -420,7 +430,7 @@ impl Cutter {
                 rejection: Rejection {
                     line: e.line,
                     field: None,
-                    reason: e.to_string(),
+                    reason: e.message,
                 },
                 cells: Vec::new(),
             }),

@@ -68,7 +68,7 @@ impl AuditEntry {
 }
 
 /// One row of the audit log, as `GET /api/v1/audit` returns it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct AuditRow {
     /// Position in the chain: 1, 2, 3, … with no gaps.
     pub id: i64,
@@ -97,7 +97,7 @@ pub struct AuditRow {
 }
 
 /// How a row fails the chain.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Fault {
     /// The row's fields no longer give its stored hash: it was edited.
@@ -110,7 +110,7 @@ pub enum Fault {
 }
 
 /// The first row that breaks the chain.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct BadRow {
     /// The row's id.
     pub id: i64,
@@ -123,7 +123,7 @@ pub struct BadRow {
 }
 
 /// What `GET /api/v1/audit/verify` found.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Verification {
     /// True when every row matches its hash and links to the one before.
     pub intact: bool,

@@ -13,7 +13,7 @@ use std::str::FromStr;
 pub const MAX_TEXT: usize = 2000;
 
 /// Where a vehicle stands on the list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     /// Seen running a fixed route; to be looked into.
@@ -75,7 +75,7 @@ impl FromStr for Stage {
 }
 
 /// What a step does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Put a vehicle on the list as `suspect` or `grey`.
@@ -229,7 +229,7 @@ fn refusal(plate: &str, from: Option<Stage>, step: &Step) -> String {
 }
 
 /// One step of a vehicle's history.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct HistoryEntry {
     /// When.
     pub at: DateTime<Utc>,
@@ -250,7 +250,7 @@ pub struct HistoryEntry {
 }
 
 /// A vehicle on the illegal-operation list, as the API returns it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Entry {
     /// The normalised plate.
     pub plate: String,

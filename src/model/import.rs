@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// What a file holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     /// The LPG cylinder register.
@@ -622,7 +622,7 @@ pub fn looks_rounded(t: &str) -> bool {
 }
 
 /// A request to start an import run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewRun {
     /// The file names, for the record.
     pub source: String,
@@ -643,7 +643,7 @@ pub struct NewRun {
 }
 
 /// An import run, as the server keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Run {
     /// Its id, for `--resume`.
     pub run_id: String,
@@ -662,7 +662,7 @@ pub struct Run {
 }
 
 /// One batch of rows of a run.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Batch {
     /// The run it belongs to.
     pub run_id: String,
@@ -675,7 +675,7 @@ pub struct Batch {
 }
 
 /// A row the server would not take, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Rejection {
     /// The row number a spreadsheet shows.
     pub line: u64,
@@ -687,7 +687,7 @@ pub struct Rejection {
 }
 
 /// What one batch did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BatchResult {
     /// Its number in the run.
     pub batch_no: u64,

@@ -12,7 +12,7 @@ pub const ARRIVAL_WARN_SECS: i64 = 20 * 60;
 
 /// Where an incident is: `reported → dispatched → on_scene → released →
 /// closed`, or `cancelled` from any state before `released`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IncidentStatus {
     /// The call came in; no team yet.
@@ -118,7 +118,7 @@ pub fn validate_vulnerable(kinds: &[String]) -> Result<(), String> {
 }
 
 /// What a dispatcher reports when a call comes in.
-#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, utoipa::ToSchema)]
 pub struct NewIncident {
     /// The 6-digit rescue code read out by the caller.
     pub rescue_code: String,
@@ -141,7 +141,7 @@ fn one() -> i64 {
 }
 
 /// A step of an incident: every change of state, and every note.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Transition {
     /// Send a team (by code); without one, the first suggestion.
@@ -282,7 +282,7 @@ const ALL_STEPS: [Transition; 7] = [
 ];
 
 /// One line of an incident's timeline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct TimelineEntry {
     /// When it happened.
     pub at: DateTime<Utc>,
@@ -296,7 +296,7 @@ pub struct TimelineEntry {
 }
 
 /// An elevator-entrapment incident, as the API returns it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Incident {
     /// The incident number.
     pub id: i64,

@@ -35,7 +35,7 @@ pub use vessel::{Base, NewVessel, Photo, Vessel, VesselFields, VesselState, Vess
 use serde::{Deserialize, Serialize};
 
 /// One page of a list, with the cursor that fetches the next one.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Page<T> {
     /// The records of this page.
     pub items: Vec<T>,
@@ -45,7 +45,7 @@ pub struct Page<T> {
 }
 
 /// A change pushed on the event stream: a record's new state.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Event {
     /// Monotonic id, used to resume with `Last-Event-ID`.
     pub id: i64,
@@ -60,7 +60,7 @@ pub struct Event {
 }
 
 /// The answer of `GET /api/v1/health`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     /// `ok` when the database answered.
     pub status: String,

@@ -14,7 +14,7 @@ use std::str::FromStr;
 pub const SUSPENSION_DAYS: i64 = 30;
 
 /// A violation that suspends a muck truck's pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ViolationKind {
     /// Ran a red light.
@@ -69,7 +69,7 @@ impl FromStr for ViolationKind {
 }
 
 /// What `POST /api/v1/muck/violations` takes.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewViolation {
     /// The truck's plate as typed.
     pub plate: String,
@@ -80,7 +80,7 @@ pub struct NewViolation {
 }
 
 /// A recorded violation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Violation {
     /// Its number.
     pub id: i64,
@@ -97,7 +97,7 @@ pub struct Violation {
 }
 
 /// A muck truck's pass at one instant.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Pass {
     /// The normalised plate.
     pub plate: String,

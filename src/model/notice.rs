@@ -18,7 +18,7 @@ pub fn needs_notice(province: &str, stage: Stage) -> bool {
 }
 
 /// Where a notice stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum NoticeState {
     /// Made, not yet sent.
@@ -93,12 +93,14 @@ impl FromStr for NoticeState {
         NoticeState::ALL
             .into_iter()
             .find(|t| t.as_str() == s)
-            .ok_or_else(|| format!("unknown notice state `{s}`; expected pending, sent or acknowledged"))
+            .ok_or_else(|| {
+                format!("unknown notice state `{s}`; expected pending, sent or acknowledged")
+            })
     }
 }
 
 /// A notice to a vehicle's home province.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Notice {
     /// Its number.
     pub id: i64,
@@ -141,8 +143,17 @@ mod tests {
             "notice 3 is pending, and it cannot be marked acknowledged from there; \
              allowed now: --sent"
         );
-        assert!(Sent.check_mark(3, Sent).unwrap_err().ends_with("--acknowledged"));
-        assert!(Acknowledged.check_mark(3, Sent).unwrap_err().contains("nothing follows"));
+        assert!(
+            Sent.check_mark(3, Sent)
+                .unwrap_err()
+                .ends_with("--acknowledged")
+        );
+        assert!(
+            Acknowledged
+                .check_mark(3, Sent)
+                .unwrap_err()
+                .contains("nothing follows")
+        );
     }
 
     #[test]

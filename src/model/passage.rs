@@ -23,7 +23,7 @@ const MAX_GANTRY_ID: usize = 32;
 pub const ALERT_KIND: &str = "alert.passage";
 
 /// The vehicle class an ETC gantry records (JT/T 489 toll classes, folded).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum VehicleClass {
     /// Class-1 passenger vehicle: a car, up to 9 seats (客1).
@@ -100,7 +100,7 @@ impl FromStr for VehicleClass {
 }
 
 /// The plate's colour as the gantry read it (ETC colour codes 0 to 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlateColour {
     /// 蓝, code 0: small cars.
@@ -180,7 +180,7 @@ impl FromStr for PlateColour {
 }
 
 /// Which way a gantry faces along its road.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// 上行, code 1.
@@ -221,7 +221,7 @@ impl FromStr for Direction {
 }
 
 /// An ETC gantry (or toll station, or checkpoint) on the register.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Gantry {
     /// The gantry's id as the ETC system writes it, e.g. `G004232001001010`.
     pub id: String,
@@ -240,7 +240,7 @@ pub struct Gantry {
 }
 
 /// One passage to store, as `POST /api/v1/passages` takes it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct NewPassage {
     /// The gantry's id.
     pub gantry: String,
@@ -314,9 +314,13 @@ impl NewPassage {
 fn parse_passage_time(text: &str) -> Result<DateTime<Utc>, String> {
     use chrono::{NaiveDateTime, TimeZone};
     let trimmed = text.trim();
-    let local = ["%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y/%m/%d %H:%M:%S"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(trimmed, f).ok());
+    let local = [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y/%m/%d %H:%M:%S",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(trimmed, f).ok());
     match local {
         Some(t) => super::time::operator_zone()
             .from_local_datetime(&t)
@@ -329,7 +333,7 @@ fn parse_passage_time(text: &str) -> Result<DateTime<Utc>, String> {
 
 /// A stored passage, with its gantry's name and place when the gantry is
 /// on the register.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Passage {
     /// Its number.
     pub id: i64,
@@ -358,7 +362,7 @@ pub struct Passage {
 }
 
 /// What storing a set of passages did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PassageCounts {
     /// Passages stored now.
     pub inserted: u64,
@@ -371,7 +375,7 @@ pub struct PassageCounts {
 
 /// A passage of a vehicle on the grey or black list: the data of an
 /// `alert.passage` event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Alert {
     /// The normalised plate.
     pub plate: String,
@@ -405,7 +409,7 @@ pub struct Alert {
 
 /// An alert with the id of its event, as `GET /api/v1/alerts` lists it
 /// and `alerts --follow --format json` prints it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AlertRecord {
     /// The event's id; resume after it with `--after`.
     pub id: i64,
@@ -440,8 +444,9 @@ mod tests {
                 Some(Direction::Up)
             )
         );
-        let q = NewPassage::from_fields("G1", "2026-11-20T00:31:05Z", "皖K80003", "黄色", "2", None)
-            .unwrap();
+        let q =
+            NewPassage::from_fields("G1", "2026-11-20T00:31:05Z", "皖K80003", "黄色", "2", None)
+                .unwrap();
         assert_eq!((q.class, q.direction), (VehicleClass::Passenger, None));
     }
 

@@ -61,7 +61,7 @@ pub fn province_filter(text: &str) -> Option<&'static str> {
 }
 
 /// What kind of plate it is, from its shape.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlateKind {
     /// Five characters after the office letter (blue small cars, yellow large).
@@ -118,7 +118,7 @@ impl fmt::Display for PlateKind {
 }
 
 /// A checked plate.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Plate {
     /// The normalised plate, e.g. `苏A12345`.
     pub plate: String,
@@ -231,14 +231,14 @@ fn classify(chars: &[char]) -> Option<PlateKind> {
 }
 
 /// What `POST /api/v1/plates/check` takes: the plates to check.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CheckRequest {
     /// Plates as typed; the server normalises them.
     pub plates: Vec<String>,
 }
 
 /// One list a plate is on.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ListHit {
     /// `illegal-operation` or `muck-pass`.
     pub list: String,
@@ -254,7 +254,7 @@ pub struct ListHit {
 }
 
 /// The answer for one plate.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PlateCheck {
     /// The plate and its classification.
     #[serde(flatten)]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// A problem report, as the server sends it and the client reads it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Problem {
     /// A short kebab-case name of the kind of problem, e.g. `conflict`.
     #[serde(rename = "type")]
@@ -23,7 +23,7 @@ pub struct Problem {
 }
 
 /// One field's problem inside a [`Problem`].
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct FieldError {
     /// The field's name as in the request body or query.
     pub field: String,

@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// The role a token carries. Every route states which roles may call it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     /// Runs the platform: tokens, imports, everything.

@@ -6,7 +6,7 @@ use super::incident::ARRIVAL_LIMIT_SECS;
 use serde::{Deserialize, Serialize};
 
 /// The figures for one group of incidents (a day, a city, the province).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct IncidentStats {
     /// What the group is: a city, a day, or `全省` for everything.
     pub group: String,

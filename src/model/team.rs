@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 /// Where a rescue team is in its day.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TeamStatus {
     /// Free to take an incident.
@@ -71,7 +71,7 @@ impl FromStr for TeamStatus {
 }
 
 /// What kind of place an elevator serves; hospitals and schools weigh on priority.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PlaceType {
     /// Housing.
@@ -141,7 +141,7 @@ impl FromStr for PlaceType {
 }
 
 /// A rescue team.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Team {
     /// The team's code, e.g. `T0001`.
     pub code: String,
@@ -165,7 +165,7 @@ pub struct Team {
 }
 
 /// A team that could be sent to an incident, and why it is suggested.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Suggestion {
     /// The team.
     #[serde(flatten)]
@@ -175,7 +175,7 @@ pub struct Suggestion {
 }
 
 /// An elevator on the platform, found by the rescue code on its car sticker.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Elevator {
     /// The 6-digit code on the sticker in the car.
     pub rescue_code: String,

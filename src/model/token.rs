@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// A token as listed: everything but the secret.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct TokenRecord {
     /// Row id.
     pub id: i64,
@@ -24,7 +24,7 @@ pub struct TokenRecord {
 }
 
 /// A new token: the secret, shown this once, and its record.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IssuedToken {
     /// The secret to send as `Authorization: Bearer …`.
     pub token: String,

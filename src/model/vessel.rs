@@ -15,7 +15,7 @@ pub const MAX_PHOTO_BYTES: usize = 10 * 1024 * 1024;
 /// Where a vessel is: `found → registered → dismantled | left_voluntarily |
 /// detained | regulated`. A detained vessel may still be dismantled, leave
 /// or be regulated; that releases its place at the base.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum VesselState {
     /// Reported, not yet entered in the register (imports).
@@ -84,7 +84,18 @@ impl FromStr for VesselState {
 }
 
 /// What a hull is made of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Material {
     /// 木质
@@ -160,7 +171,7 @@ pub enum Disposal {
 
 /// The fields of a vessel's description, as given at registration or in an
 /// update; every one optional in an update.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, utoipa::ToSchema)]
 pub struct VesselFields {
     /// Waterway where it was found (长江, 京杭运河 …).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -198,7 +209,7 @@ pub struct VesselFields {
 }
 
 /// What an officer registers.
-#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, Default, PartialEq, utoipa::ToSchema)]
 pub struct NewVessel {
     /// When it was found; now when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -300,7 +311,7 @@ impl NewVessel {
 }
 
 /// A step of a vessel's case.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum VesselStep {
     /// Enter a found vessel in the register.
@@ -450,7 +461,7 @@ impl VesselStep {
 }
 
 /// A three-no vessel, as the API returns it.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Vessel {
     /// The case number.
     pub id: i64,
@@ -489,7 +500,7 @@ pub struct Vessel {
 }
 
 /// A detention base (扣押基地) or temporary point (临时扣押点).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Base {
     /// Its code, `B01`… for bases, `T01`… for temporary points.
     pub code: String,
@@ -539,7 +550,7 @@ pub fn distance_km(a: (f64, f64), b: (f64, f64)) -> f64 {
 }
 
 /// A photo of a vessel, stored once by its SHA-256.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Photo {
     /// The SHA-256 of its bytes, hex; the photo's name.
     pub sha256: String,
@@ -581,7 +592,7 @@ pub fn check_photo(name: &str, bytes: &[u8]) -> Result<&'static str, String> {
 }
 
 /// The register's figures for one group, in the report's categories.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default, utoipa::ToSchema)]
 pub struct VesselStats {
     /// A city, a month (`2026-05`), a state, or `total`.
     pub group: String,

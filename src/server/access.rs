@@ -53,6 +53,7 @@ impl Access {
 /// Every route: method, path as the router writes it, and what it needs.
 pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::GET, "/api/v1/health", Access::Public),
+    (Method::GET, "/api/v1/openapi.json", Access::Public),
     (Method::GET, "/api/v1/events", Access::Read),
     (Method::GET, "/api/v1/incidents", Access::Read),
     (Method::POST, "/api/v1/incidents", Access::Dispatch),
@@ -110,8 +111,16 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/muck/violations", Access::Transport),
     (Method::GET, "/api/v1/muck/passes/{plate}", Access::Read),
     (Method::POST, "/api/v1/imports/{kind}/runs", Access::Admin),
-    (Method::GET, "/api/v1/imports/{kind}/runs/{run}", Access::Admin),
-    (Method::POST, "/api/v1/imports/{kind}/batches", Access::Admin),
+    (
+        Method::GET,
+        "/api/v1/imports/{kind}/runs/{run}",
+        Access::Admin,
+    ),
+    (
+        Method::POST,
+        "/api/v1/imports/{kind}/batches",
+        Access::Admin,
+    ),
     (Method::GET, "/api/v1/cylinders", Access::Read),
     (Method::GET, "/api/v1/cylinders/{code}", Access::Read),
     (Method::POST, "/api/v1/passages", Access::Transport),
@@ -124,7 +133,11 @@ pub const ROUTES: &[(Method, &str, Access)] = &[
     (Method::POST, "/api/v1/screen/runs", Access::Transport),
     (Method::GET, "/api/v1/notices", Access::Read),
     (Method::GET, "/api/v1/notices/{id}", Access::Read),
-    (Method::POST, "/api/v1/notices/{id}/{action}", Access::Transport),
+    (
+        Method::POST,
+        "/api/v1/notices/{id}/{action}",
+        Access::Transport,
+    ),
     (Method::GET, "/api/v1/audit", Access::Admin),
     (Method::GET, "/api/v1/audit/verify", Access::Admin),
 ];

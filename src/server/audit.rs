@@ -10,14 +10,18 @@ use axum::extract::State;
 use serde::Deserialize;
 
 /// Query of `GET /audit`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only changes by this token name.
     actor: Option<String>,
-    /// RFC 3339, or a local day `YYYY-MM-DD`.
+    /// Only changes since: RFC 3339, or a local day `YYYY-MM-DD`.
     since: Option<String>,
     /// `incident`, or one record: `incident:12`.
     entity: Option<String>,
+    /// The `next` of the previous page.
     cursor: Option<i64>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 

@@ -175,7 +175,9 @@ pub async fn authorise(State(app): State<App>, mut req: Request, next: Next) -> 
         )
         .into_response();
     };
-    if !limits::rate_exempt(req.method(), &path) && let Err(wait) = app.limits.rate.take(&key) {
+    if !limits::rate_exempt(req.method(), &path)
+        && let Err(wait) = app.limits.rate.take(&key)
+    {
         tracing::info!(token = %record.name, route = %path, "rate limit reached");
         return limits::too_many(app.limits.rate.rate(), wait);
     }

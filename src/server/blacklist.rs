@@ -11,20 +11,29 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 
 /// Query of `GET /blacklist`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this stage: suspect, grey, black, excluded or lifted.
     stage: Option<String>,
+    /// Only plates of this province: an abbreviation (苏) or a name (江苏省).
     province: Option<String>,
+    /// The `next` of the previous page.
     cursor: Option<String>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 
 /// Body of a step: where to (for add and promote), why, and the evidence.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[schema(as = BlacklistStepBody)]
 pub struct StepBody {
+    /// `suspect` or `grey` for `add`, `grey` or `black` for `promote`.
     #[serde(default)]
     to: Option<Stage>,
+    /// Why, in a sentence.
     reason: String,
+    /// What shows it: a report number, photos, a route and days seen.
     #[serde(default)]
     evidence: Option<String>,
 }

@@ -27,7 +27,8 @@ use tokio::sync::{broadcast, watch};
 const REPLAY_PAGE: i64 = 500;
 
 /// Query of `GET /events`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct EventsQuery {
     /// Replay events after this id (like `Last-Event-ID`).
     after: Option<i64>,

@@ -62,12 +62,18 @@ pub async fn batch(
 }
 
 /// Query of `GET /cylinders`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CylinderQuery {
+    /// Only cylinders of this owner: its unified social credit code.
     owner: Option<String>,
+    /// Only this state: in-service, out-of-service or scrapped.
     state: Option<String>,
+    /// Only cylinders whose next inspection falls due before this day.
     due_before: Option<NaiveDate>,
+    /// The `next` of the previous page.
     cursor: Option<String>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 

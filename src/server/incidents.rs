@@ -16,12 +16,18 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// Query of `GET /incidents`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only these statuses, comma-separated; `open` for every open one.
     status: Option<String>,
+    /// Only this city (a short or full name).
     city: Option<String>,
+    /// Only incidents reported on this local day.
     day: Option<chrono::NaiveDate>,
+    /// The `next` of the previous page.
     cursor: Option<i64>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 

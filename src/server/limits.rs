@@ -71,9 +71,9 @@ pub fn rate_exempt(method: &Method, path: &str) -> bool {
 /// A size in words: `10 MB`, `256 KB`, `100 bytes`.
 pub fn size_words(bytes: usize) -> String {
     const MB: usize = 1024 * 1024;
-    if bytes >= MB && bytes % MB == 0 {
+    if bytes >= MB && bytes.is_multiple_of(MB) {
         format!("{} MB", bytes / MB)
-    } else if bytes >= 1024 && bytes % 1024 == 0 {
+    } else if bytes >= 1024 && bytes.is_multiple_of(1024) {
         format!("{} KB", bytes / 1024)
     } else {
         format!("{bytes} bytes")
@@ -154,9 +154,9 @@ impl FromStr for RateSetting {
             None => (s, 1.0),
         };
         match n.trim().parse::<f64>() {
-            Ok(n) if n.is_finite() && n > 0.0 => Ok(RateSetting(Some(RateLimit::per_second(
-                n / per,
-            )))),
+            Ok(n) if n.is_finite() && n > 0.0 => {
+                Ok(RateSetting(Some(RateLimit::per_second(n / per))))
+            }
             _ => Err(format!(
                 "`{s}` is not a rate; write N/s or N/min with N above 0 (e.g. 2000/s), or off"
             )),
@@ -251,9 +251,9 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
     let limit = body_limit(&method, &path);
     let too_large = || {
         ApiError::too_large(format!(
-            "the request body is larger than the {} that {method} {path} takes; send less \
-             (split a long list into smaller requests)",
-            size_words(limit)
+            "the request body is larger than {size}: {method} {path} takes at most {size}; \
+             send less (split a long list into smaller requests)",
+            size = size_words(limit)
         ))
         .into_response()
     };
@@ -271,15 +271,14 @@ pub async fn guard(State(app): State<App>, req: Request, next: Next) -> Response
             let _ = tokio::time::timeout(within, drain(req.into_body())).await;
         }
         let mut r = too_large();
-        r.headers_mut()
-            .insert(header::CONNECTION, header::HeaderValue::from_static("close"));
+        r.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
         return r;
     }
     let (parts, body) = req.into_parts();
-    let req = Request::from_parts(
-        parts,
-        Body::new(http_body_util::Limited::new(body, limit)),
-    );
+    let req = Request::from_parts(parts, Body::new(http_body_util::Limited::new(body, limit)));
 
     let response = if rate_exempt(&method, &path) {
         next.run(req).await
@@ -365,6 +364,7 @@ where
             let conn = builder.serve_connection(io, service).with_upgrades();
             let mut conn = std::pin::pin!(conn);
             let mut closed = std::pin::pin!(signal_tx.closed());
+            let mut stopping = false;
             loop {
                 tokio::select! {
                     result = conn.as_mut() => {
@@ -373,7 +373,12 @@ where
                         }
                         break;
                     }
-                    _ = &mut closed => conn.as_mut().graceful_shutdown(),
+                    // Polled once only: a finished future must not be
+                    // polled again.
+                    _ = &mut closed, if !stopping => {
+                        stopping = true;
+                        conn.as_mut().graceful_shutdown();
+                    }
                 }
             }
             drop(close_rx);
@@ -421,7 +426,10 @@ mod tests {
         }
         let wait = l.take(&k).unwrap_err();
         assert!(wait <= Duration::from_millis(100), "{wait:?}");
-        assert!(l.take(&[2u8; 32]).is_ok(), "another token has its own bucket");
+        assert!(
+            l.take(&[2u8; 32]).is_ok(),
+            "another token has its own bucket"
+        );
         std::thread::sleep(Duration::from_millis(120));
         assert!(l.take(&k).is_ok());
         assert!(Limiter::new(None).take(&k).is_ok());

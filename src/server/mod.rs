@@ -16,6 +16,7 @@ pub mod limits;
 mod lists;
 mod muck;
 mod notices;
+pub mod openapi;
 mod passages;
 mod plates;
 mod registers;
@@ -77,7 +78,11 @@ impl App {
 
     /// With a per-token request rate (`None`: no limit, which is what
     /// [`App::new`] starts with) and client timeouts; see [`limits`].
-    pub fn with_limits(mut self, rate: Option<limits::RateLimit>, timeouts: limits::Timeouts) -> App {
+    pub fn with_limits(
+        mut self,
+        rate: Option<limits::RateLimit>,
+        timeouts: limits::Timeouts,
+    ) -> App {
         self.limits = Arc::new(limits::Limits {
             rate: limits::Limiter::new(rate),
             timeouts,
@@ -109,6 +114,7 @@ impl App {
 pub fn router(app: App) -> Router {
     let api = Router::new()
         .route("/api/v1/health", get(health))
+        .route("/api/v1/openapi.json", get(openapi::serve))
         .route("/api/v1/events", get(events::stream))
         .route(
             "/api/v1/incidents",

@@ -10,16 +10,21 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// Query of `GET /muck/violations`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only this truck's violations.
     plate: Option<String>,
+    /// How many, newest first, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 
 /// Query of `GET /muck/passes/{plate}`: the instant to answer for, now
 /// when absent.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PassQuery {
+    /// The instant to answer for (RFC 3339); now when absent.
     at: Option<DateTime<Utc>>,
 }
 

@@ -12,11 +12,16 @@ use axum::{Extension, Json};
 use serde::Deserialize;
 
 /// Query of `GET /notices`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only notices to this province: an abbreviation (皖) or a name (安徽省).
     province: Option<String>,
+    /// Only this state: pending, sent or acknowledged.
     state: Option<String>,
+    /// The `next` of the previous page.
     cursor: Option<i64>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 

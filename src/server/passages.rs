@@ -14,18 +14,26 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 /// Query of `GET /passages`: one vehicle's track.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TrackQuery {
+    /// The vehicle's plate (required).
     plate: Option<String>,
+    /// Only passages since this instant (RFC 3339).
     since: Option<DateTime<Utc>>,
+    /// The `next` of the previous page.
     cursor: Option<String>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 
 /// Query of `GET /alerts`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AlertsQuery {
+    /// Only alerts after this id.
     after: Option<i64>,
+    /// How many, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 

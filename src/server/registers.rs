@@ -3,19 +3,24 @@
 use super::extract::{PathParam, Query, limit};
 use super::reveal::{self, Personal, RevealQuery};
 use super::{ApiError, ApiResult, App, Caller};
-use axum::Extension;
 use crate::model::{Elevator, Page, Team, TeamStatus, city};
 use crate::store::{ElevatorFilter, TeamFilter};
+use axum::Extension;
 use axum::Json;
 use axum::extract::State;
 use serde::Deserialize;
 
 /// Query of `GET /teams`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TeamQuery {
+    /// Only this city (a short or full name).
     city: Option<String>,
+    /// Only this status: available, dispatched, on_scene or off_duty.
     status: Option<String>,
+    /// The `next` of the previous page.
     cursor: Option<String>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 
@@ -73,12 +78,18 @@ pub async fn team(
 }
 
 /// Query of `GET /elevators`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ElevatorQuery {
+    /// Only this city (a short or full name).
     city: Option<String>,
+    /// Only this district or county.
     district: Option<String>,
+    /// Words found in the address or codes.
     text: Option<String>,
+    /// The `next` of the previous page.
     cursor: Option<String>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 

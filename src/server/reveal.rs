@@ -19,7 +19,8 @@ use serde::Deserialize;
 use std::collections::HashMap;
 
 /// The `reveal` query parameter, on any route that shows personal data.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RevealQuery {
     /// Show the personal data unmasked.
     #[serde(default)]

@@ -20,7 +20,11 @@ pub async fn set_rule(
         .store
         .set_screen_rule(change.days, change.min_days, caller.actor())
         .await?;
-    tracing::info!(days = rule.days, min_days = rule.min_days, "screening rule set");
+    tracing::info!(
+        days = rule.days,
+        min_days = rule.min_days,
+        "screening rule set"
+    );
     Ok(Json(rule))
 }
 

@@ -11,7 +11,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 
 /// Query of `GET /stats/incidents`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsQuery {
     /// One local day; today when neither day nor month is given.
     day: Option<NaiveDate>,
@@ -75,7 +76,8 @@ pub async fn incidents(
 }
 
 /// Query of `GET /stats/vessels`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct VesselStatsQuery {
     /// `city`, `state` or `month`; without it, the total alone.
     by: Option<String>,

@@ -10,10 +10,15 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 
+/// The longest expiry a token can be given: a century.
+const MAX_EXPIRY_DAYS: i64 = 36_500;
+
 /// Body of `POST /tokens`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct NewToken {
+    /// Who or what will hold it.
     name: String,
+    /// What it may do.
     role: Role,
     /// Days until it stops working; never when absent.
     expires_in_days: Option<i64>,
@@ -25,10 +30,12 @@ pub async fn create(
     Body(new): Body<NewToken>,
 ) -> ApiResult<(StatusCode, Json<IssuedToken>)> {
     let expires = match new.expires_in_days {
-        Some(d) if d <= 0 => {
-            return Err(super::ApiError::invalid(
-                "`expires_in_days` must be 1 or more",
-            ));
+        // Beyond a century the time arithmetic could overflow (and panic).
+        Some(d) if !(1..=MAX_EXPIRY_DAYS).contains(&d) => {
+            return Err(super::ApiError::invalid(format!(
+                "`expires_in_days` must be 1 to {MAX_EXPIRY_DAYS}; leave it out for a token \
+                 that does not expire"
+            )));
         }
         Some(d) => Some(chrono::Utc::now() + chrono::Duration::days(d)),
         None => None,

@@ -19,13 +19,20 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 /// Query of `GET /vessels`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
+    /// Only these states, comma-separated; `open` for found and registered.
     state: Option<String>,
+    /// Only this city (a short or full name).
     city: Option<String>,
+    /// Only this waterway.
     waterway: Option<String>,
+    /// Only vessels found on or after this local day.
     since: Option<chrono::NaiveDate>,
+    /// The `next` of the previous page.
     cursor: Option<i64>,
+    /// Records per page, 1 to 1000; 50 when absent.
     limit: Option<i64>,
 }
 

@@ -7,7 +7,7 @@
 //! the same key in the same file is refused as a duplicate, in every run
 //! of that file alike, instead of quietly overwriting the first.
 
-use super::{Error, Result, Store};
+use super::{Backend, Error, Result, Store};
 use crate::model::audit::{Actor, AuditEntry};
 use crate::model::import::{
     Batch, BatchResult, CheckOptions, Field, FieldType, Kind, NewRun, Rejection, Run, Value, check,
@@ -80,7 +80,6 @@ struct Checked {
 }
 
 /// A stored record as far as an import sees it.
-#[derive(Clone)]
 struct Existing {
     values: HashMap<&'static str, Value>,
     source: Option<String>,
@@ -176,16 +175,18 @@ impl Store {
         check_batch_shape(&run, &batch)?;
         let (rows, mut rejected) = check_rows(kind, &run, &batch);
         let mut tx = self.write().await?;
-        if !run.spec.dry_run {
-            if let Some(stored) = self.claim_batch(&mut tx, &batch).await? {
-                tx.rollback().await?;
-                return Ok(stored);
-            }
+        if !run.spec.dry_run
+            && let Some(stored) = self.claim_batch(&mut tx, &batch).await?
+        {
+            tx.rollback().await?;
+            return Ok(stored);
         }
         let existing = self
             .existing(&mut tx, kind, rows.iter().map(|r| r.key.as_str()))
             .await?;
         let mut plan = plan(kind, &run, rows, existing);
+        // In key order the B-tree is walked once, not jumped about in.
+        plan.inserts.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         plan.result.batch_no = batch.batch_no;
         plan.result.rows = batch.rows.len() as u64;
         rejected.append(&mut plan.result.rejected);
@@ -268,13 +269,13 @@ impl Store {
         let keys: Vec<&str> = keys.collect();
         let mut found = HashMap::with_capacity(keys.len());
         for chunk in keys.chunks(LOOKUP_CHUNK) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks = self.marks(1, chunk.len());
             let sql = format!(
                 "SELECT {}, import_source, import_line FROM {} WHERE {} IN ({})",
                 columns.join(", "),
                 t.name,
                 t.key,
-                marks.join(", ")
+                marks
             );
             let mut query = sqlx::query(AssertSqlSafe(sql));
             for k in chunk {
@@ -393,13 +394,11 @@ impl Store {
             let mut sql = head.clone();
             let mut args = AnyArguments::default();
             for (i, row) in chunk.iter().enumerate() {
-                let marks: Vec<String> = (1..=per_row)
-                    .map(|j| format!("${}", i * per_row + j))
-                    .collect();
                 if i > 0 {
                     sql.push_str(", ");
                 }
-                sql.push_str(&format!("({}{tail})", marks.join(", ")));
+                let marks = self.marks(i * per_row + 1, per_row);
+                sql.push_str(&format!("({marks}{tail})"));
                 for (column, value) in &row.values {
                     bind_value(&mut args, kind, column, value)?;
                 }
@@ -454,6 +453,19 @@ impl Store {
                 .await?;
         }
         Ok(())
+    }
+}
+
+impl Store {
+    /// `count` placeholders from number `first`, comma-separated. SQLite
+    /// gets bare `?`: it looks numbered `$N` names up one by one, which
+    /// makes a statement of thousands of values take seconds to prepare.
+    fn marks(&self, first: usize, count: usize) -> String {
+        let marks: Vec<String> = match self.backend {
+            Backend::Sqlite => vec!["?".to_string(); count],
+            Backend::Postgres => (first..first + count).map(|i| format!("${i}")).collect(),
+        };
+        marks.join(", ")
     }
 }
 
@@ -558,10 +570,10 @@ fn check_row(
         if let (true, Value::Text(code)) = (checked.overridden, &checked.value) {
             overrides.push(code.clone());
         }
-        if field.name == kind.key().name {
-            if let Value::Text(k) = &checked.value {
-                key = Some(k.clone());
-            }
+        if field.name == kind.key().name
+            && let Value::Text(k) = &checked.value
+        {
+            key = Some(k.clone());
         }
         if field.ty == FieldType::Uscc {
             values.push((USCC_FLAG, Value::Int(i64::from(checked.overridden))));
@@ -583,67 +595,34 @@ fn check_row(
 
 /// Sorts checked rows into inserts, updates and unchanged, refusing
 /// duplicates within the file and breaches of the kind's rules.
-fn plan(
-    kind: Kind,
-    run: &Run,
-    rows: Vec<Checked>,
-    mut existing: HashMap<String, Existing>,
-) -> Plan {
+fn plan(kind: Kind, run: &Run, rows: Vec<Checked>, existing: HashMap<String, Existing>) -> Plan {
     let source = run.spec.fingerprint.as_str();
     let mut plan = Plan::default();
+    // The first row of each key in this batch, by line.
+    let mut seen: HashMap<String, u64> = HashMap::with_capacity(rows.len());
     for row in rows {
         let line = row.line as i64;
-        let Some(old) = existing.get(&row.key).cloned() else {
-            if let Some(field) = missing_required(kind, &row) {
-                let why = if run.spec.columns.iter().any(|c| c == field.name) {
-                    "this row leaves it empty"
-                } else {
-                    "this file has no such column"
-                };
-                plan.result.rejected.push(Rejection {
-                    line: row.line,
-                    field: Some(field.name.into()),
-                    reason: format!("a new record needs {} ({}); {why}", field.label, field.name),
-                });
-                continue;
+        let old = existing.get(&row.key);
+        let first = match (seen.get(&row.key), old) {
+            (Some(&first), _) => Some(first),
+            (None, Some(o)) if o.source.as_deref() == Some(source) && o.line != Some(line) => {
+                o.line.map(|l| l as u64)
             }
-            let values = row.values.iter().cloned().collect();
-            let stored = Existing {
-                values,
-                source: Some(source.to_string()),
-                line: Some(line),
-            };
-            existing.insert(row.key.clone(), stored);
-            plan.result.inserted += 1;
-            plan.overrides.extend(row.overrides.iter().cloned());
-            plan.inserts.push(row);
-            continue;
+            _ => None,
         };
-        if old.source.as_deref() == Some(source) && old.line != Some(line) {
+        if let Some(first) = first {
             plan.result.rejected.push(Rejection {
                 line: row.line,
                 field: Some(kind.key().name.into()),
                 reason: format!(
-                    "{} `{}` is also on row {} of this file; only the first is taken",
+                    "{} `{}` is also on row {first} of this file; only the first is taken",
                     kind.key().label,
-                    row.key,
-                    old.line.unwrap_or_default()
+                    row.key
                 ),
             });
             continue;
         }
-        let refused = rules(kind, &old, &row)
-            .err()
-            .map(|reason| (None, reason))
-            .or_else(|| {
-                emptied_required(kind, &row).map(|f| {
-                    (
-                        Some(f.name.to_string()),
-                        format!("{} cannot be emptied", f.label),
-                    )
-                })
-            });
-        if let Some((field, reason)) = refused {
+        if let Some((field, reason)) = refusal(kind, run, old, &row) {
             plan.result.rejected.push(Rejection {
                 line: row.line,
                 field,
@@ -651,13 +630,14 @@ fn plan(
             });
             continue;
         }
-        let same = row.values.iter().all(|(c, v)| old.values.get(c) == Some(v));
-        let mut now = old.clone();
-        now.source = Some(source.to_string());
-        now.line = Some(line);
-        now.values.extend(row.values.iter().cloned());
-        existing.insert(row.key.clone(), now);
-        if same {
+        seen.insert(row.key.clone(), row.line);
+        let Some(old) = old else {
+            plan.result.inserted += 1;
+            plan.overrides.extend(row.overrides.iter().cloned());
+            plan.inserts.push(row);
+            continue;
+        };
+        if row.values.iter().all(|(c, v)| old.values.get(c) == Some(v)) {
             plan.result.unchanged += 1;
             if old.source.as_deref() != Some(source) || old.line != Some(line) {
                 plan.retag.push((row.key, row.line));
@@ -669,6 +649,35 @@ fn plan(
         }
     }
     plan
+}
+
+/// Why a row may not be stored, if it may not: a new record without a
+/// required field, or a change the kind's rules forbid.
+fn refusal(
+    kind: Kind,
+    run: &Run,
+    old: Option<&Existing>,
+    row: &Checked,
+) -> Option<(Option<String>, String)> {
+    let Some(old) = old else {
+        let field = missing_required(kind, row)?;
+        let why = if run.spec.columns.iter().any(|c| c == field.name) {
+            "this row leaves it empty"
+        } else {
+            "this file has no such column"
+        };
+        let reason = format!("a new record needs {} ({}); {why}", field.label, field.name);
+        return Some((Some(field.name.to_string()), reason));
+    };
+    if let Err(reason) = rules(kind, old, row) {
+        return Some((None, reason));
+    }
+    emptied_required(kind, row).map(|f| {
+        (
+            Some(f.name.to_string()),
+            format!("{} cannot be emptied", f.label),
+        )
+    })
 }
 
 /// The kind's own rules for changing a stored record.

@@ -86,6 +86,9 @@ pub type Result<T> = std::result::Result<T, Error>;
 #[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
+    /// Where write transactions run: one connection on SQLite, the same
+    /// pool on PostgreSQL.
+    writer: AnyPool,
     backend: Backend,
     url: std::sync::Arc<str>,
 }
@@ -107,28 +110,30 @@ impl Store {
             Backend::Sqlite
         };
         let options = AnyConnectOptions::from_str(url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 8 } else { 16 })
-            .acquire_timeout(Duration::from_secs(30))
-            .after_connect(move |conn, _meta| {
-                Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; the busy
-                        // timeout makes a second writer wait instead of failing.
-                        sqlx::raw_sql(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000; \
-                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
-                        )
-                        .execute(conn)
-                        .await?;
-                    }
-                    Ok(())
-                })
-            })
-            .connect_with(options)
+        let connections = if backend == Backend::Sqlite { 8 } else { 16 };
+        let pool = pool_options(backend, connections, "")
+            .connect_with(options.clone())
             .await?;
+        // SQLite has one writer at a time whatever we do; giving it one
+        // connection of its own keeps that connection's page cache warm
+        // from one write to the next (a write through another connection
+        // would make it read its pages again), and writers queue here
+        // instead of on the file lock.
+        let writer = match backend {
+            Backend::Sqlite => {
+                pool_options(
+                    backend,
+                    1,
+                    "PRAGMA cache_size = -65536; PRAGMA wal_autocheckpoint = 16384;",
+                )
+                .connect_with(options)
+                .await?
+            }
+            Backend::Postgres => pool.clone(),
+        };
         let store = Store {
             pool,
+            writer,
             backend,
             url: url.into(),
         };
@@ -155,6 +160,7 @@ impl Store {
     /// Closes every connection; pending writes are already committed.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// Begins a write transaction. On SQLite it takes the write lock at once
@@ -162,11 +168,35 @@ impl Store {
     /// of failing with "database is locked" when one upgrades a read.
     async fn write(&self) -> Result<Transaction<'static, Any>> {
         let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
     }
+}
+
+/// Pool options for `backend`; `extra` is run on each new SQLite connection
+/// after the settings every connection gets.
+fn pool_options(backend: Backend, connections: u32, extra: &'static str) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(connections)
+        .acquire_timeout(Duration::from_secs(30))
+        .after_connect(move |conn, _meta| {
+            Box::pin(async move {
+                if backend == Backend::Sqlite {
+                    // WAL lets readers run beside the one writer; the busy
+                    // timeout makes a second writer wait instead of failing.
+                    let settings = format!(
+                        "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 30000; \
+                         PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; {extra}"
+                    );
+                    sqlx::raw_sql(sqlx::AssertSqlSafe(settings))
+                        .execute(conn)
+                        .await?;
+                }
+                Ok(())
+            })
+        })
 }
 
 /// A value bound to a query built at run time.

@@ -403,7 +403,9 @@ impl Store {
             return Ok(Page { items, next: None });
         }
         let next = if more {
-            items.last().map(|p| format!("{}.{}", to_millis(p.at), p.id))
+            items
+                .last()
+                .map(|p| format!("{}.{}", to_millis(p.at), p.id))
         } else {
             None
         };

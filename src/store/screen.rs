@@ -216,7 +216,12 @@ impl Store {
         dry_run: bool,
         actor: Actor<'_>,
     ) -> Result<Vec<Event>> {
-        let licensed: HashSet<String> = self.licences().await?.into_iter().map(|l| l.plate).collect();
+        let licensed: HashSet<String> = self
+            .licences()
+            .await?
+            .into_iter()
+            .map(|l| l.plate)
+            .collect();
         let plates: Vec<String> = findings.iter().map(|f| f.plate.clone()).collect();
         let stages = self.stages_of(&plates).await?;
         let mut events = Vec::new();
@@ -231,10 +236,7 @@ impl Store {
                         plate: f.plate.clone(),
                         action: Action::Add,
                         to: Some(Stage::Suspect),
-                        reason: format!(
-                            "screening: ran one route on {} days in {days}",
-                            f.days
-                        ),
+                        reason: format!("screening: ran one route on {} days in {days}", f.days),
                         evidence: Some(f.evidence(days)),
                     };
                     let (_, added) = self.blacklist_step(&step, actor).await?;

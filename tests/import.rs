@@ -560,3 +560,80 @@ async fn a_run_killed_half_way_resumes_to_every_row_exactly_once() {
     let _ = server.wait();
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_xlsx_register_with_a_title_row_updates_the_vessels_it_names() {
+    let s = TestServer::start().await;
+    let o = s.run(&["import", "vessels", &case("vessels-gbk.csv")]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let errors = s.path().join("errors.csv");
+    let o = s.run(&[
+        "--format",
+        "json",
+        "import",
+        "vessels",
+        &sample("vessels-title.xlsx"),
+        "--sheet",
+        "登记表",
+        "--errors",
+        errors.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    // Row 1's ID is a number Excel rounded; row 2 adds an ID and seconds;
+    // row 3 says what the register already says.
+    assert_eq!(counts(&o), [0, 1, 1, 1]);
+    let text = std::fs::read_to_string(&errors).unwrap();
+    assert!(text.contains(",3,owner_id,"), "row 3 of the sheet: {text}");
+    let o = s.run(&["--format", "json", "vessel", "list"]);
+    let list = json(&o);
+    let second = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["register_no"] == "SW-2026-0002")
+        .unwrap()
+        .clone();
+    assert_eq!(second["found_at"], "2026-03-02T02:40:30Z");
+    assert_eq!(second["owner_id"], "320102**********10", "masked");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn team_and_elevator_registers_import_and_reimport_unchanged() {
+    let s = TestServer::start().await;
+    let teams = repo("fixtures/teams.csv").display().to_string();
+    let elevators = repo("fixtures/elevators.csv").display().to_string();
+    // The test server starts with the same registers: nothing changes.
+    let o = s.run(&["--format", "json", "import", "teams", &teams]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(counts(&o), [0, 0, 208, 0]);
+    assert!(
+        stderr(&o).contains("`status`"),
+        "the status column is not imported"
+    );
+    let o = s.run(&["--format", "json", "import", "elevators", &elevators]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(counts(&o), [0, 0, 6000, 0]);
+    let new = write(
+        &s,
+        "teams.csv",
+        "队伍编号,队伍名称,所属单位,城市,区县,值班电话\n\
+         T9001,鼓楼区电梯救援九队,江苏长宁机电工程有限公司,南京,鼓楼区,025-84561234\n\
+         T0001,玄武区电梯救援一队,江苏长宁机电工程有限公司南京分公司,南京,玄武区,025-84561235\n",
+    );
+    let o = s.run(&["--format", "json", "import", "teams", &new]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(counts(&o), [1, 1, 0, 0]);
+    let o = s.run(&["--format", "json", "team", "show", "T9001"]);
+    assert_eq!(
+        json(&o)["status"],
+        "available",
+        "a new team starts available"
+    );
+    assert_eq!(json(&o)["city"], "南京市");
+    let o = s.run(&["--format", "json", "elevator", "show", "100301"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(json(&o)["team"], "T0120");
+    assert_eq!(json(&o)["place_type"], "office");
+    s.finish().await;
+}

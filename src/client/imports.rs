@@ -2,7 +2,6 @@
 //! `/cylinders`.
 
 use super::{Client, Result, encode};
-use crate::model::Page;
 use crate::model::cylinder::Cylinder;
 use crate::model::import::{Batch, BatchResult, Kind, NewRun, Run};
 use reqwest::Method;
@@ -53,18 +52,9 @@ impl Client {
     /// Every cylinder that matches, in code order, up to `max`.
     pub async fn cylinders(&self, q: &CylinderQuery, max: usize) -> Result<Vec<Cylinder>> {
         let mut q = q.clone();
-        q.limit = Some(1000.min(max as i64).max(1));
-        let mut out = Vec::new();
-        loop {
-            let page: Page<Cylinder> = self.get("/cylinders", &q).await?;
-            out.extend(page.items);
-            match page.next {
-                Some(next) if out.len() < max => q.cursor = Some(next),
-                _ => break,
-            }
-        }
-        out.truncate(max);
-        Ok(out)
+        q.limit = None;
+        q.cursor = None;
+        self.all_pages("/cylinders", &q, max).await
     }
 
     /// One cylinder by its code.

@@ -309,6 +309,36 @@ impl Client {
             .await
     }
 
+    /// Every item of a paged list at `path`, following the cursors, up to
+    /// `max`. `query` holds the filters; the page size and cursor are added.
+    async fn all_pages<T: DeserializeOwned, Q: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        query: &Q,
+        max: usize,
+    ) -> Result<Vec<T>> {
+        let limit = 1000.min(max as i64).max(1);
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut req = self
+                .request(Method::GET, path)
+                .query(query)
+                .query(&[("limit", limit)]);
+            if let Some(c) = &cursor {
+                req = req.query(&[("cursor", c)]);
+            }
+            let page: Page<T> = self.send(req).await?;
+            out.extend(page.items);
+            match page.next {
+                Some(next) if out.len() < max => cursor = Some(next),
+                _ => break,
+            }
+        }
+        out.truncate(max);
+        Ok(out)
+    }
+
     /// `GET /health`: whether the server and its database answer.
     pub async fn health(&self) -> Result<Health> {
         self.get("/health", &()).await
@@ -486,18 +516,9 @@ impl Client {
     /// the pages, up to `max`.
     pub async fn blacklist(&self, q: &BlacklistQuery, max: usize) -> Result<Vec<BlacklistEntry>> {
         let mut q = q.clone();
-        q.limit = Some(1000.min(max as i64).max(1));
-        let mut out = Vec::new();
-        loop {
-            let page: Page<BlacklistEntry> = self.get("/blacklist", &q).await?;
-            out.extend(page.items);
-            match page.next {
-                Some(next) if out.len() < max => q.cursor = Some(next),
-                _ => break,
-            }
-        }
-        out.truncate(max);
-        Ok(out)
+        q.limit = None;
+        q.cursor = None;
+        self.all_pages("/blacklist", &q, max).await
     }
 
     /// Records a muck-truck violation.

@@ -3,7 +3,7 @@
 
 use super::{Client, Result, encode};
 use crate::model::vessel::VesselStats;
-use crate::model::{Base, NewVessel, Page, Photo, Vessel, VesselFields, VesselStep};
+use crate::model::{Base, NewVessel, Photo, Vessel, VesselFields, VesselStep};
 use reqwest::Method;
 use serde::Serialize;
 
@@ -45,18 +45,9 @@ impl Client {
     /// `max`.
     pub async fn vessels(&self, q: &VesselQuery, max: usize) -> Result<Vec<Vessel>> {
         let mut q = q.clone();
-        q.limit = Some(1000.min(max as i64).max(1));
-        let mut out = Vec::new();
-        loop {
-            let page: Page<Vessel> = self.get("/vessels", &q).await?;
-            out.extend(page.items);
-            match page.next {
-                Some(next) if out.len() < max => q.cursor = Some(next),
-                _ => break,
-            }
-        }
-        out.truncate(max);
-        Ok(out)
+        q.limit = None;
+        q.cursor = None;
+        self.all_pages("/vessels", &q, max).await
     }
 
     /// One vessel with its timeline.

@@ -54,7 +54,10 @@ impl FromStr for CylinderState {
             .into_iter()
             .find(|c| c.as_str() == s || c.label() == s)
             .ok_or_else(|| {
-                format!("unknown cylinder state `{s}`; use 在用 (in-service), 停用 (out-of-service) or 报废 (scrapped)")
+                format!(
+                    "unknown cylinder state `{s}`; use 在用 (in-service), \
+                     停用 (out-of-service) or 报废 (scrapped)"
+                )
             })
     }
 }

@@ -637,3 +637,46 @@ async fn team_and_elevator_registers_import_and_reimport_unchanged() {
     assert_eq!(json(&o)["place_type"], "office");
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn gantry_passages_import_once_and_raise_their_alerts() {
+    let s = TestServer::start().await;
+    let file = repo("fixtures/passages.csv").display().to_string();
+    let rows = std::fs::read_to_string(&file).unwrap().lines().count() as u64 - 1;
+    let o = s.run(&["--format", "json", "import", "passages", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(counts(&o), [rows, 0, 0, 0]);
+    let o = s.run(&["--format", "json", "import", "passages", &file]);
+    assert_eq!(counts(&o), [0, 0, rows, 0], "a re-run stores nothing twice");
+    let o = s.run(&["--format", "json", "alerts"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        !json(&o).as_array().unwrap().is_empty(),
+        "grey and black plates passed"
+    );
+
+    let bad = write(
+        &s,
+        "bad.csv",
+        "门架编号,通行时间,车牌号码,车牌颜色,车型\n\
+         G00023200110,2026-12-01 08:00:00,苏A12345,0,1\n\
+         G99999999999,2026-12-01 08:00:00,苏A12345,0,1\n\
+         G00023200110,2026-12-01 08:01:00,苏I12345,0,1\n",
+    );
+    let errors = s.path().join("e.csv");
+    let o = s.run(&[
+        "--format",
+        "json",
+        "import",
+        "passages",
+        &bad,
+        "--errors",
+        errors.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(counts(&o), [1, 0, 0, 2]);
+    let text = std::fs::read_to_string(&errors).unwrap();
+    assert!(text.contains("G99999999999"), "{text}");
+    assert!(text.contains(",4,"), "the bad plate's row: {text}");
+    s.finish().await;
+}

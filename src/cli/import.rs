@@ -24,6 +24,8 @@ pub enum KindArg {
     Teams,
     /// Three-no vessels from a register
     Vessels,
+    /// Gantry passages (ETC records)
+    Passages,
 }
 
 impl From<KindArg> for Kind {
@@ -33,6 +35,7 @@ impl From<KindArg> for Kind {
             KindArg::Elevators => Kind::Elevators,
             KindArg::Teams => Kind::Teams,
             KindArg::Vessels => Kind::Vessels,
+            KindArg::Passages => Kind::Passages,
         }
     }
 }

@@ -24,11 +24,19 @@ pub enum Kind {
     Teams,
     /// Three-no vessels from a county's register.
     Vessels,
+    /// Gantry passages (ETC records): appended, never updated.
+    Passages,
 }
 
 impl Kind {
     /// Every kind.
-    pub const ALL: [Kind; 4] = [Kind::Cylinders, Kind::Elevators, Kind::Teams, Kind::Vessels];
+    pub const ALL: [Kind; 5] = [
+        Kind::Cylinders,
+        Kind::Elevators,
+        Kind::Teams,
+        Kind::Vessels,
+        Kind::Passages,
+    ];
 
     /// The name in commands and paths.
     pub fn as_str(self) -> &'static str {
@@ -37,6 +45,7 @@ impl Kind {
             Kind::Elevators => "elevators",
             Kind::Teams => "teams",
             Kind::Vessels => "vessels",
+            Kind::Passages => "passages",
         }
     }
 
@@ -47,6 +56,7 @@ impl Kind {
             Kind::Elevators => ELEVATOR_FIELDS,
             Kind::Teams => TEAM_FIELDS,
             Kind::Vessels => VESSEL_FIELDS,
+            Kind::Passages => PASSAGE_FIELDS,
         }
     }
 
@@ -88,7 +98,7 @@ impl FromStr for Kind {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown import kind `{s}`; use cylinders, elevators, teams or vessels")
+                format!("unknown import kind `{s}`; use cylinders, elevators, teams, vessels or passages")
             })
     }
 }
@@ -499,6 +509,48 @@ const VESSEL_FIELDS: &[Field] = &[
         FieldType::Text,
         false,
     ),
+];
+
+/// Passages have no key of their own: a passage is the same passage when
+/// its gantry, time and plate are; the gantry column is what marks the
+/// header row.
+const PASSAGE_FIELDS: &[Field] = &[
+    field(
+        "gantry",
+        "门架编号",
+        &["门架ID", "门架", "收费单元编号", "gantry_id"],
+        FieldType::Id,
+        true,
+    ),
+    field(
+        "at",
+        "通行时间",
+        &["交易时间", "过车时间", "通过时间", "time"],
+        FieldType::DateTime,
+        true,
+    ),
+    field(
+        "plate",
+        "车牌号码",
+        &["车牌号", "车牌", "号牌号码"],
+        FieldType::Text,
+        true,
+    ),
+    field(
+        "colour",
+        "车牌颜色",
+        &["号牌颜色", "颜色", "color", "plate_colour"],
+        FieldType::Text,
+        true,
+    ),
+    field(
+        "class",
+        "车型",
+        &["车辆类型", "收费车型", "vehicle_class"],
+        FieldType::Text,
+        true,
+    ),
+    field("direction", "方向", &["行驶方向"], FieldType::Text, false),
 ];
 
 /// A checked value, ready for the store.

@@ -54,10 +54,11 @@ pub async fn batch(
     PathParam(k): PathParam<String>,
     Body(batch): Body<Batch>,
 ) -> ApiResult<Json<BatchResult>> {
-    let result = app
+    let (result, events) = app
         .store
         .import_batch(kind(&k)?, batch, caller.actor())
         .await?;
+    app.publish(events);
     Ok(Json(result))
 }
 

@@ -8,10 +8,12 @@
 //! of that file alike, instead of quietly overwriting the first.
 
 use super::{Backend, Error, Result, Store};
+use crate::model::Event;
 use crate::model::audit::{Actor, AuditEntry};
 use crate::model::import::{
     Batch, BatchResult, CheckOptions, Field, FieldType, Kind, NewRun, Rejection, Run, Value, check,
 };
+use crate::model::passage::NewPassage;
 use crate::model::time::{from_millis, to_millis};
 use sqlx::any::AnyArguments;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
@@ -55,6 +57,13 @@ fn table(kind: Kind) -> Table {
             key: "code",
             defaults: &[("status", "'available'"), ("version", "1")],
             versioned: true,
+        },
+        // Never used for writing: passages go through `import_passages`.
+        Kind::Passages => Table {
+            name: "passages",
+            key: "gantry",
+            defaults: &[],
+            versioned: false,
         },
         Kind::Vessels => Table {
             name: "vessels",
@@ -162,7 +171,7 @@ impl Store {
         kind: Kind,
         batch: Batch,
         actor: Actor<'_>,
-    ) -> Result<BatchResult> {
+    ) -> Result<(BatchResult, Vec<Event>)> {
         let run = self.import_run(&batch.run_id).await?;
         if run.kind != kind {
             return Err(Error::Invalid(format!(
@@ -173,13 +182,16 @@ impl Store {
             )));
         }
         check_batch_shape(&run, &batch)?;
+        if kind == Kind::Passages {
+            return self.import_passages(&run, batch, actor).await;
+        }
         let (rows, mut rejected) = check_rows(kind, &run, &batch);
         let mut tx = self.write().await?;
         if !run.spec.dry_run
             && let Some(stored) = self.claim_batch(&mut tx, &batch).await?
         {
             tx.rollback().await?;
-            return Ok(stored);
+            return Ok((stored, Vec::new()));
         }
         let existing = self
             .existing(&mut tx, kind, rows.iter().map(|r| r.key.as_str()))
@@ -197,7 +209,7 @@ impl Store {
         let result = plan.result.clone();
         if run.spec.dry_run {
             tx.rollback().await?;
-            return Ok(result);
+            return Ok((result, Vec::new()));
         }
         let summary = serde_json::json!({
             "rows": result.rows, "inserted": result.inserted, "updated": result.updated,
@@ -216,7 +228,107 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
-        Ok(result)
+        Ok((result, Vec::new()))
+    }
+
+    /// A batch of passages: each row checked on its own, the good ones
+    /// stored through the passage store (which raises the alerts), the
+    /// answer recorded so the batch is not counted twice. Storing a
+    /// passage twice changes nothing, so a batch cut short is safe to send
+    /// again.
+    async fn import_passages(
+        &self,
+        run: &Run,
+        batch: Batch,
+        actor: Actor<'_>,
+    ) -> Result<(BatchResult, Vec<Event>)> {
+        if !run.spec.dry_run {
+            let mut tx = self.write().await?;
+            if let Some(stored) = self.claim_batch(&mut tx, &batch).await? {
+                tx.rollback().await?;
+                return Ok((stored, Vec::new()));
+            }
+            // Claimed for real below, once the passages are in.
+            tx.rollback().await?;
+        }
+        let mut result = BatchResult {
+            batch_no: batch.batch_no,
+            rows: batch.rows.len() as u64,
+            ..BatchResult::default()
+        };
+        let column = |row: &[Option<String>], name: &str| {
+            let i = run.spec.columns.iter().position(|c| c == name)?;
+            row.get(i).cloned().flatten()
+        };
+        let mut good = Vec::with_capacity(batch.rows.len());
+        let mut lines = Vec::with_capacity(batch.rows.len());
+        for (row, &line) in batch.rows.iter().zip(&batch.lines) {
+            let text = |name| column(row, name).unwrap_or_default();
+            let direction = column(row, "direction");
+            let at = text("at");
+            match NewPassage::from_fields(
+                &text("gantry"),
+                &at,
+                &text("plate"),
+                &text("colour"),
+                &text("class"),
+                direction.as_deref(),
+            ) {
+                Ok(p) => {
+                    good.push(p);
+                    lines.push(line);
+                }
+                Err(reason) => result.rejected.push(Rejection {
+                    line,
+                    field: None,
+                    reason,
+                }),
+            }
+        }
+        let known = self
+            .known_gantries(good.iter().map(|p| p.gantry.clone()))
+            .await?;
+        let mut keep = Vec::with_capacity(good.len());
+        for (p, line) in good.into_iter().zip(lines) {
+            if known.contains(&p.gantry) {
+                keep.push(p);
+            } else {
+                result.rejected.push(Rejection {
+                    line,
+                    field: Some("gantry".into()),
+                    reason: format!(
+                        "gantry `{}` is not on the register (`safedesk gantry list`)",
+                        p.gantry
+                    ),
+                });
+            }
+        }
+        result.rejected.sort_by_key(|r| r.line);
+        if run.spec.dry_run {
+            result.inserted = keep.len() as u64;
+            return Ok((result, Vec::new()));
+        }
+        let (counts, events) = if keep.is_empty() {
+            Default::default()
+        } else {
+            self.insert_passages(&keep, actor).await?
+        };
+        result.inserted = counts.inserted;
+        result.unchanged = counts.duplicate;
+        let mut tx = self.write().await?;
+        if let Some(stored) = self.claim_batch(&mut tx, &batch).await? {
+            tx.rollback().await?;
+            return Ok((stored, events));
+        }
+        let stored = serde_json::to_string(&result).map_err(|e| Error::Invalid(e.to_string()))?;
+        sqlx::query("UPDATE import_batches SET result = $1 WHERE run_id = $2 AND batch_no = $3")
+            .bind(stored)
+            .bind(batch.run_id.clone())
+            .bind(batch.batch_no as i64)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok((result, events))
     }
 
     /// Records that the batch is being committed. When it already was,
@@ -490,9 +602,14 @@ fn check_columns(kind: Kind, spec: &NewRun) -> Result<()> {
             kind.key().name
         )));
     }
-    if spec.batch_size == 0 || spec.batch_size as usize > MAX_BATCH_ROWS {
+    let most = match kind {
+        Kind::Passages => crate::model::passage::MAX_PASSAGES,
+        _ => MAX_BATCH_ROWS,
+    };
+    if spec.batch_size == 0 || spec.batch_size as usize > most {
         return Err(Error::Invalid(format!(
-            "a batch holds 1 to {MAX_BATCH_ROWS} rows"
+            "a batch of {} holds 1 to {most} rows",
+            kind.as_str()
         )));
     }
     Ok(())

@@ -175,6 +175,20 @@ impl Store {
         rows.iter().map(gantry).collect()
     }
 
+    /// The ids among `ids` that are gantries on the register.
+    pub(super) async fn known_gantries(
+        &self,
+        ids: impl Iterator<Item = String>,
+    ) -> Result<HashSet<String>> {
+        let mut ids: Vec<String> = ids.collect();
+        ids.sort();
+        ids.dedup();
+        let mut tx = self.pool.begin().await?;
+        let found = self.gantries_in(&mut tx, &ids).await?;
+        tx.rollback().await?;
+        Ok(found.into_keys().collect())
+    }
+
     /// The gantries among `ids` that are on the register.
     async fn gantries_in(
         &self,

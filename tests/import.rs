@@ -163,7 +163,10 @@ async fn refused_rows_name_the_row_a_spreadsheet_shows_and_keep_their_cells() {
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 2, "two records, not three");
     assert_eq!(&rows[0][1], "2");
-    assert_eq!(&rows[1][1], "4", "the second record starts on row 4");
+    assert_eq!(
+        &rows[1][1], "3",
+        "a spreadsheet shows the second record on row 3"
+    );
     assert!(rows[0][3].contains("发现时间"), "{:?}", rows[0]);
     assert_eq!(
         &rows[0][5], "南京市鼓楼区\n江边路1号",
@@ -269,7 +272,7 @@ async fn a_bad_credit_code_needs_the_override_and_the_override_is_audited() {
     );
     let o = s.run(&["--format", "json", "import", "cylinders", &file]);
     assert_eq!(counts(&o), [1, 0, 0, 1]);
-    assert!(stderr(&o).contains("1 rows were refused"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("1 row was refused"), "{}", stderr(&o));
 
     let o = s.run(&[
         "--format",
@@ -678,5 +681,67 @@ async fn gantry_passages_import_once_and_raise_their_alerts() {
     let text = std::fs::read_to_string(&errors).unwrap();
     assert!(text.contains("G99999999999"), "{text}");
     assert!(text.contains(",4,"), "the bad plate's row: {text}");
+    s.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_blank_state_starts_in_service_and_a_shared_registration_code_is_refused() {
+    let s = TestServer::start().await;
+    let head = "气瓶编码,产权单位信用代码,制造日期,下次检验日期,状态\n";
+    let file = write(
+        &s,
+        "blank.csv",
+        &format!("{head}JB1,91320100MA1MYC2T0R,2019-01-01,2027-01-01,\n"),
+    );
+    let o = s.run(&["--format", "json", "import", "cylinders", &file]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert_eq!(counts(&o), [1, 0, 0, 0]);
+    let o = s.run(&["--format", "json", "cylinder", "show", "JB1"]);
+    assert_eq!(json(&o)["state"], "in-service");
+    // Emptying the state of a stored cylinder is refused, not a failure.
+    let file = write(
+        &s,
+        "blank2.csv",
+        &format!("{head}JB1,91320100MA1MYC2T0R,2019-01-01,2028-01-01,\n"),
+    );
+    let o = s.run(&["--format", "json", "import", "cylinders", &file]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(counts(&o), [0, 0, 0, 1]);
+
+    // 100301 is a fixture elevator; its registration code is taken.
+    let taken = "31103206852013866720";
+    let file = write(
+        &s,
+        "lifts.csv",
+        &format!(
+            "救援识别码,注册代码,城市,区县,街道,安装地址,场所类型,维保单位,救援队伍编号\n\
+             900001,{taken},南京,玄武区,玄武门街道,一号楼1号梯,住宅,某公司,T0001\n\
+             900002,31103205082013000001,南京,玄武区,玄武门街道,一号楼2号梯,住宅,某公司,T0001\n\
+             900003,31103205082013000001,南京,玄武区,玄武门街道,一号楼3号梯,住宅,某公司,T0001\n\
+             900004,31103205082013000002,北京,朝阳区,某街道,一号楼4号梯,住宅,某公司,T0001\n"
+        ),
+    );
+    let errors = s.path().join("e.csv");
+    let o = s.run(&[
+        "--format",
+        "json",
+        "import",
+        "elevators",
+        &file,
+        "--errors",
+        errors.to_str().unwrap(),
+    ]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert_eq!(counts(&o), [1, 0, 0, 3]);
+    let text = std::fs::read_to_string(&errors).unwrap();
+    assert!(
+        text.contains("already belongs to 救援识别码 `100301`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("already belongs to 救援识别码 `900002`"),
+        "{text}"
+    );
+    assert!(text.contains("not a city of the province"), "{text}");
     s.finish().await;
 }

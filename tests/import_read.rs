@@ -164,8 +164,8 @@ fn case5_quoted_newline_is_one_record_and_lines_are_spreadsheet_rows() {
     assert_eq!((rows[0].record, rows[0].line), (1, 2));
     assert_eq!(
         (rows[1].record, rows[1].line),
-        (2, 4),
-        "record 2 starts on row 4"
+        (2, 3),
+        "a spreadsheet shows record 2 on row 3: the line break is inside a cell"
     );
     assert_eq!(rows[1].cells, [text("SW-2026-0012"), text("苏州市")]);
 }
@@ -328,7 +328,11 @@ fn crlf_blank_lines_and_title_rows_keep_spreadsheet_line_numbers() {
     assert_eq!(table.headers(), ["登记号", "船名", "城市"]);
     let rows = rows(table);
     let at: Vec<_> = rows.iter().map(|r| (r.record, r.line)).collect();
-    assert_eq!(at, [(1, 4), (2, 7), (3, 9)]);
+    assert_eq!(
+        at,
+        [(1, 4), (2, 7), (3, 8)],
+        "a cell's line break is not a row"
+    );
     assert_eq!(rows[1].cells[1], text("乙\r\n船"));
     assert_eq!(
         rows[2].cells[2],
@@ -343,7 +347,11 @@ fn old_mac_line_endings_keep_spreadsheet_line_numbers() {
     let (_dir, path) = temp_file("mac.csv", mac.as_bytes());
     let rows = rows(open_ok(&path));
     let at: Vec<_> = rows.iter().map(|r| (r.record, r.line)).collect();
-    assert_eq!(at, [(1, 2), (2, 4), (3, 6)]);
+    assert_eq!(
+        at,
+        [(1, 2), (2, 4), (3, 5)],
+        "a cell's line break is not a row"
+    );
     assert_eq!(rows[1].cells[1], text("乙\r船"));
 }
 

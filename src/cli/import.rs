@@ -126,7 +126,7 @@ pub async fn run(args: ImportArgs, settings: &Settings) -> CliResult {
         let mut progress = Report::new(settings.printer.quiet, path);
         let outcome = upload::run(&client, &job, &mut progress).await;
         progress.finish();
-        let outcome = outcome.map_err(|e| failed(e, path))?;
+        let outcome = outcome.map_err(|e| failed(e, kind, path))?;
         summaries.push(summary(path, &outcome, args.dry_run));
         say_done(settings, path, &outcome, progress.started.elapsed());
         refused.push((path.clone(), outcome));
@@ -143,7 +143,14 @@ pub async fn run(args: ImportArgs, settings: &Settings) -> CliResult {
         };
         return Err(CliError::new(
             Exit::Failure,
-            format!("{rejected} rows were refused; {hint}"),
+            format!(
+                "{rejected} {} refused; {hint}",
+                if rejected == 1 {
+                    "row was"
+                } else {
+                    "rows were"
+                }
+            ),
         ));
     }
     Ok(())
@@ -171,7 +178,7 @@ fn job(args: &ImportArgs, kind: Kind, path: &Path) -> Job {
     }
 }
 
-fn failed(e: ImportError, path: &Path) -> CliError {
+fn failed(e: ImportError, kind: Kind, path: &Path) -> CliError {
     match e {
         ImportError::File(text) => CliError::invalid(text),
         ImportError::Server { run_id, source } => {
@@ -179,7 +186,8 @@ fn failed(e: ImportError, path: &Path) -> CliError {
             if let Some(run) = run_id {
                 err.message.push_str(&format!(
                     "\n  hint: rows already sent are safe; continue with \
-                     `safedesk import … {} --resume {run}`",
+                     `safedesk import {} {} --resume {run}`",
+                    kind.as_str(),
                     path.display()
                 ));
             }

@@ -767,6 +767,7 @@ fn open_text(
         record: csv::StringRecord::new(),
         encoding: detected.encoding,
         line: 1,
+        inner_breaks: 0,
     };
     let source = Source::Text(Box::new(text));
     finish_open(path, source, detected.label, false, is_header)
@@ -825,6 +826,8 @@ struct TextSource {
     record: csv::StringRecord,
     encoding: &'static Encoding,
     line: u64,
+    /// Line breaks inside the cells of the records read so far.
+    inner_breaks: u64,
 }
 
 impl TextSource {
@@ -834,7 +837,11 @@ impl TextSource {
             Ok(true) => {
                 let end = self.reader.position().byte();
                 let inner = line_breaks(self.record.as_slice().as_bytes());
-                let (line, bad) = self.reader.get_mut().claim(end, inner);
+                let (text_line, bad) = self.reader.get_mut().claim(end, inner);
+                // A spreadsheet shows a record with a line break inside a
+                // cell as one row: count rows, not text lines.
+                let line = text_line.saturating_sub(self.inner_breaks);
+                self.inner_breaks += inner;
                 self.line = line;
                 if bad {
                     Raw::Bad {

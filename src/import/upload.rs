@@ -114,7 +114,13 @@ struct Cut {
     refused: Vec<Refused>,
     cells: HashMap<u64, Vec<String>>,
     read_rows: u64,
+    /// Roughly the size of the batch's body.
+    bytes: usize,
 }
+
+/// A batch is cut early when its body would pass this, well under the
+/// server's limit, however wide the rows.
+const MAX_BATCH_BYTES: usize = 8 * 1024 * 1024;
 
 /// Imports one file, reporting progress as it goes.
 pub async fn run(
@@ -159,6 +165,14 @@ pub async fn run(
     let reader = spawn_reader(table, columns, run.run_id.clone(), run.spec.batch_size, tx);
     while let Some(cut) = rx.recv().await {
         let cut = cut?;
+        let refused = outcome.refused.len() + cut.refused.len();
+        if job.max_rejects.is_some_and(|max| refused as u64 > max) {
+            // Refused on the way already: send nothing more.
+            outcome.rows += cut.read_rows;
+            outcome.refused.extend(cut.refused);
+            outcome.stopped_early = true;
+            break;
+        }
         let result = match committed.get(&cut.batch.batch_no) {
             Some(done) => {
                 outcome.skipped_batches += 1;
@@ -419,6 +433,7 @@ impl Cutter {
             refused: Vec::new(),
             cells: HashMap::new(),
             read_rows: 0,
+            bytes: 0,
         }
     }
 
@@ -438,6 +453,8 @@ impl Cutter {
                 let cells: Vec<String> = row.cells.iter().map(cell_text).collect();
                 match convert(&self.columns, &row) {
                     Ok(values) => {
+                        let size: usize = values.iter().flatten().map(|v| v.len() + 4).sum();
+                        self.current.bytes += size + 8;
                         self.current.batch.lines.push(row.line);
                         self.current.batch.rows.push(values);
                         self.current.cells.insert(row.line, cells);
@@ -446,7 +463,9 @@ impl Cutter {
                 }
             }
         }
-        (self.current.batch.rows.len() >= self.batch_size).then(|| self.cut())
+        let full = self.current.batch.rows.len() >= self.batch_size
+            || self.current.bytes >= MAX_BATCH_BYTES;
+        full.then(|| self.cut())
     }
 
     fn cut(&mut self) -> Cut {

@@ -633,7 +633,10 @@ pub fn check(field: &Field, text: Option<&str>, opts: CheckOptions) -> Result<Ch
             value: Value::Text(p),
             overridden: false,
         }),
-        FieldType::City => plain(Value::Text(city::full_name(t))),
+        FieldType::City => city::of_province(t).map(|c| Checked {
+            value: Value::Text(c),
+            overridden: false,
+        }),
         FieldType::RescueCode => super::team::validate_rescue_code(t).map(|()| Checked {
             value: Value::Text(t.to_string()),
             overridden: false,

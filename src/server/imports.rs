@@ -13,8 +13,8 @@ use axum::{Extension, Json};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-/// The largest batch body: 50,000 rows of a wide register.
-pub const BATCH_BODY_LIMIT: usize = 64 * 1024 * 1024;
+/// The largest batch body: the one limit the body-size table gives it.
+pub const BATCH_BODY_LIMIT: usize = super::limits::IMPORT_BATCH_LIMIT;
 
 fn kind(text: &str) -> Result<Kind, ApiError> {
     text.parse().map_err(ApiError::not_found)

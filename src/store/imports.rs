@@ -32,8 +32,11 @@ const INSERT_PARAMS: usize = 30_000;
 struct Table {
     name: &'static str,
     key: &'static str,
-    /// Columns a new record gets that no file gives, as SQL literals.
+    /// Columns a new record gets when its file gives no value, as SQL
+    /// literals.
     defaults: &'static [(&'static str, &'static str)],
+    /// Columns besides the key that no two records may share.
+    unique: &'static [&'static str],
     /// Whether records carry a `version` bumped on change.
     versioned: bool,
 }
@@ -44,18 +47,21 @@ fn table(kind: Kind) -> Table {
             name: "cylinders",
             key: "code",
             defaults: &[("state", "'in-service'"), ("version", "1")],
+            unique: &[],
             versioned: true,
         },
         Kind::Elevators => Table {
             name: "elevators",
             key: "rescue_code",
             defaults: &[],
+            unique: &["registration_code"],
             versioned: false,
         },
         Kind::Teams => Table {
             name: "teams",
             key: "code",
             defaults: &[("status", "'available'"), ("version", "1")],
+            unique: &[],
             versioned: true,
         },
         // Never used for writing: passages go through `import_passages`.
@@ -63,12 +69,14 @@ fn table(kind: Kind) -> Table {
             name: "passages",
             key: "gantry",
             defaults: &[],
+            unique: &[],
             versioned: false,
         },
         Kind::Vessels => Table {
             name: "vessels",
             key: "register_no",
             defaults: &[("state", "'found'"), ("version", "1")],
+            unique: &[],
             versioned: true,
         },
     }
@@ -196,7 +204,8 @@ impl Store {
         let existing = self
             .existing(&mut tx, kind, rows.iter().map(|r| r.key.as_str()))
             .await?;
-        let mut plan = plan(kind, &run, rows, existing);
+        let holders = self.holders(&mut tx, kind, &rows).await?;
+        let mut plan = plan(kind, &run, rows, existing, holders);
         // In key order the B-tree is walked once, not jumped about in.
         plan.inserts.sort_unstable_by(|a, b| a.key.cmp(&b.key));
         plan.result.batch_no = batch.batch_no;
@@ -409,6 +418,47 @@ impl Store {
                         line,
                     },
                 );
+            }
+        }
+        Ok(found)
+    }
+
+    /// Who holds the values the rows give for the kind's unique columns,
+    /// by `column`, a unit separator and the value.
+    async fn holders(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        kind: Kind,
+        rows: &[Checked],
+    ) -> Result<HashMap<String, String>> {
+        let t = table(kind);
+        let mut found = HashMap::new();
+        for column in t.unique {
+            let values: Vec<&str> = rows
+                .iter()
+                .flat_map(|r| &r.values)
+                .filter(|(c, _)| c == column)
+                .filter_map(|(_, v)| match v {
+                    Value::Text(t) => Some(t.as_str()),
+                    _ => None,
+                })
+                .collect();
+            for chunk in values.chunks(LOOKUP_CHUNK) {
+                let sql = format!(
+                    "SELECT {}, {column} FROM {} WHERE {column} IN ({})",
+                    t.key,
+                    t.name,
+                    self.marks(1, chunk.len())
+                );
+                let mut query = sqlx::query(AssertSqlSafe(sql));
+                for v in chunk {
+                    query = query.bind(v.to_string());
+                }
+                for row in query.fetch_all(&mut **tx).await? {
+                    let key: String = row.try_get(t.key)?;
+                    let value: String = row.try_get(*column)?;
+                    found.insert(format!("{column}\u{1f}{value}"), key);
+                }
             }
         }
         Ok(found)
@@ -712,7 +762,13 @@ fn check_row(
 
 /// Sorts checked rows into inserts, updates and unchanged, refusing
 /// duplicates within the file and breaches of the kind's rules.
-fn plan(kind: Kind, run: &Run, rows: Vec<Checked>, existing: HashMap<String, Existing>) -> Plan {
+fn plan(
+    kind: Kind,
+    run: &Run,
+    rows: Vec<Checked>,
+    existing: HashMap<String, Existing>,
+    mut holders: HashMap<String, String>,
+) -> Plan {
     let source = run.spec.fingerprint.as_str();
     let mut plan = Plan::default();
     // The first row of each key in this batch, by line.
@@ -739,13 +795,23 @@ fn plan(kind: Kind, run: &Run, rows: Vec<Checked>, existing: HashMap<String, Exi
             });
             continue;
         }
-        if let Some((field, reason)) = refusal(kind, run, old, &row) {
+        let mut row = row;
+        if old.is_none() {
+            fill_defaults(kind, &mut row);
+        }
+        let taken = taken_unique(kind, &row, &holders);
+        if let Some((field, reason)) = taken.or_else(|| refusal(kind, run, old, &row)) {
             plan.result.rejected.push(Rejection {
                 line: row.line,
                 field,
                 reason,
             });
             continue;
+        }
+        for (column, value) in &row.values {
+            if let (true, Value::Text(v)) = (table(kind).unique.contains(column), value) {
+                holders.insert(format!("{column}\u{1f}{v}"), row.key.clone());
+            }
         }
         seen.insert(row.key.clone(), row.line);
         let Some(old) = old else {
@@ -789,11 +855,57 @@ fn refusal(
     if let Err(reason) = rules(kind, old, row) {
         return Some((None, reason));
     }
+    let defaulted = table(kind).defaults;
+    let emptied = row
+        .values
+        .iter()
+        .find(|(c, v)| *v == Value::Null && defaulted.iter().any(|(d, _)| d == c));
+    if let Some((column, _)) = emptied {
+        let label = kind.field(column).map_or(*column, |f| f.label);
+        return Some((
+            Some(column.to_string()),
+            format!("{label} cannot be emptied"),
+        ));
+    }
     emptied_required(kind, row).map(|f| {
         (
             Some(f.name.to_string()),
             format!("{} cannot be emptied", f.label),
         )
+    })
+}
+
+/// A new record takes the default of a column its row leaves empty, as it
+/// does of a column its file lacks.
+fn fill_defaults(kind: Kind, row: &mut Checked) {
+    for (column, value) in row.values.iter_mut() {
+        let default = table(kind).defaults.iter().find(|(c, _)| c == column);
+        if let (Value::Null, Some((_, literal))) = (&value, default) {
+            *value = match literal.strip_prefix('\'') {
+                Some(text) => Value::Text(text.trim_end_matches('\'').to_string()),
+                None => literal.parse().map(Value::Int).unwrap_or(Value::Null),
+            };
+        }
+    }
+}
+
+/// A value of a unique column that another record already holds.
+fn taken_unique(
+    kind: Kind,
+    row: &Checked,
+    holders: &HashMap<String, String>,
+) -> Option<(Option<String>, String)> {
+    row.values.iter().find_map(|(column, value)| {
+        let Value::Text(v) = value else { return None };
+        let holder = holders.get(&format!("{column}\u{1f}{v}"))?;
+        (table(kind).unique.contains(column) && *holder != row.key).then(|| {
+            let label = kind.field(column).map_or(*column, |f| f.label);
+            let reason = format!(
+                "{label} `{v}` already belongs to {} `{holder}`",
+                kind.key().label
+            );
+            (Some(column.to_string()), reason)
+        })
     })
 }
 

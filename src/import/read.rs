@@ -178,7 +178,7 @@ pub enum ReadError {
     },
     /// The bytes fit no encoding the reader knows.
     #[error(
-        "{}: {reason}; pass --encoding utf8 or --encoding gb18030 to read it as one of \
+        "{}: {reason}; pass --encoding utf-8 or --encoding gb18030 to read it as one of \
          them, or save it again as CSV UTF-8",
         .path.display()
     )]
@@ -558,7 +558,7 @@ fn bad_bytes_message(encoding: &'static Encoding) -> String {
             .to_owned()
     } else if encoding == GB18030 {
         "this row has bytes that are not valid GBK/GB18030: the file may be damaged or in \
-         another encoding; if it is UTF-8 pass --encoding utf8, or save it again as CSV UTF-8"
+         another encoding; if it is UTF-8 pass --encoding utf-8, or save it again as CSV UTF-8"
             .to_owned()
     } else {
         format!(

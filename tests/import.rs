@@ -745,3 +745,37 @@ async fn a_blank_state_starts_in_service_and_a_shared_registration_code_is_refus
     assert!(text.contains("not a city of the province"), "{text}");
     s.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_unreadable_file_among_several_does_not_stop_the_others() {
+    let s = TestServer::start().await;
+    let empty = write(&s, "empty.csv", "");
+    let o = s.run(&[
+        "--format",
+        "json",
+        "import",
+        "vessels",
+        &case("vessels-gbk.csv"),
+        &empty,
+        &case("owners-gbk-pipe.csv"),
+    ]);
+    assert_eq!(code(&o), 7, "{}", stderr(&o));
+    let list = json(&o);
+    let files: Vec<&str> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        files.len(),
+        2,
+        "both readable files were imported: {files:?}"
+    );
+    assert!(
+        stderr(&o).contains("1 of 3 files could not be read"),
+        "{}",
+        stderr(&o)
+    );
+    s.finish().await;
+}

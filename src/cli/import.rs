@@ -121,20 +121,45 @@ pub async fn run(args: ImportArgs, settings: &Settings) -> CliResult {
     let client = settings.client()?;
     let mut summaries = Vec::new();
     let mut refused = Vec::new();
+    let mut unreadable = 0;
+    let mut stopped = None;
     for path in &args.files {
         let job = job(&args, kind, path);
         let mut progress = Report::new(settings.printer.quiet, path);
         let outcome = upload::run(&client, &job, &mut progress).await;
         progress.finish();
-        let outcome = outcome.map_err(|e| failed(e, kind, path))?;
-        summaries.push(summary(path, &outcome, args.dry_run));
-        say_done(settings, path, &outcome, progress.started.elapsed());
-        refused.push((path.clone(), outcome));
+        match outcome {
+            Ok(outcome) => {
+                summaries.push(summary(path, &outcome, args.dry_run));
+                say_done(settings, path, &outcome, progress.started.elapsed());
+                refused.push((path.clone(), outcome));
+            }
+            // One file of several that cannot be read: the others go on.
+            Err(ImportError::File(text)) if args.files.len() > 1 => {
+                eprintln!("error: {text}");
+                unreadable += 1;
+            }
+            Err(e) => {
+                stopped = Some(failed(e, kind, path));
+                break;
+            }
+        }
     }
     if let Some(errors) = &args.errors {
         write_errors(errors, &refused)?;
     }
-    print_summaries(settings, &summaries)?;
+    if !summaries.is_empty() {
+        print_summaries(settings, &summaries)?;
+    }
+    if let Some(err) = stopped {
+        return Err(err);
+    }
+    if unreadable > 0 {
+        return Err(CliError::invalid(format!(
+            "{unreadable} of {} files could not be read; nothing of them was stored",
+            args.files.len()
+        )));
+    }
     let rejected: u64 = summaries.iter().map(|s| s.rejected).sum();
     if rejected > 0 {
         let hint = match &args.errors {

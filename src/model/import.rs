@@ -98,7 +98,10 @@ impl FromStr for Kind {
             .into_iter()
             .find(|k| k.as_str() == s)
             .ok_or_else(|| {
-                format!("unknown import kind `{s}`; use cylinders, elevators, teams, vessels or passages")
+                format!(
+                    "unknown import kind `{s}`; use cylinders, elevators, teams, vessels \
+                     or passages"
+                )
             })
     }
 }

@@ -397,13 +397,24 @@ impl Client {
         step: &Transition,
         expected_version: Option<i64>,
     ) -> Result<Incident> {
+        let path = format!("/incidents/{id}/{}", step.name());
+        self.post_step(&path, step, expected_version).await
+    }
+
+    /// Posts a step to `path` (`…/{id}/{action}`): the step's fields without
+    /// its `action`, which the path names, and `If-Match` when a version is
+    /// expected.
+    async fn post_step<S: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        step: &S,
+        expected_version: Option<i64>,
+    ) -> Result<T> {
         let mut body = serde_json::to_value(step).unwrap_or_default();
         if let Some(map) = body.as_object_mut() {
             map.remove("action");
         }
-        let mut req = self
-            .request(Method::POST, &format!("/incidents/{id}/{}", step.name()))
-            .json(&body);
+        let mut req = self.request(Method::POST, path).json(&body);
         if let Some(v) = expected_version {
             req = req.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
         }

@@ -85,17 +85,8 @@ impl Client {
         step: &VesselStep,
         expected_version: Option<i64>,
     ) -> Result<Vessel> {
-        let mut body = serde_json::to_value(step).unwrap_or_default();
-        if let Some(map) = body.as_object_mut() {
-            map.remove("action");
-        }
-        let mut req = self
-            .request(Method::POST, &format!("/vessels/{id}/{}", step.name()))
-            .json(&body);
-        if let Some(v) = expected_version {
-            req = req.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
-        }
-        self.send(req).await
+        let path = format!("/vessels/{id}/{}", step.name());
+        self.post_step(&path, step, expected_version).await
     }
 
     /// Uploads a photo of a vessel (JPEG or PNG bytes).

@@ -1,6 +1,6 @@
 //! `safedesk cylinder …`: the LPG cylinder register, as imported.
 
-use super::exit::CliResult;
+use super::exit::{CliError, CliResult};
 use super::output::{Column, Tone};
 use super::settings::Settings;
 use crate::client::CylinderQuery;
@@ -50,7 +50,7 @@ pub async fn run(cmd: CylinderCmd, settings: &Settings) -> CliResult {
             let q = CylinderQuery {
                 owner: a.owner,
                 state: a.state,
-                due_before: a.due_before,
+                due_before: a.due_before.as_deref().map(day).transpose()?,
                 ..CylinderQuery::default()
             };
             let found = client.cylinders(&q, a.limit).await?;
@@ -76,6 +76,13 @@ pub async fn run(cmd: CylinderCmd, settings: &Settings) -> CliResult {
             p.record(&c, &fields)
         }
     }
+}
+
+/// A day as the API takes it, or a sentence that says how to write one.
+fn day(text: &str) -> CliResult<String> {
+    chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .map(|d| d.to_string())
+        .map_err(|_| CliError::usage(format!("`{text}` is not a day; write it as 2028-06-01")))
 }
 
 fn owner_code(c: &Cylinder) -> String {

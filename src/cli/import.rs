@@ -4,6 +4,7 @@
 use super::exit::{CliError, CliResult, Exit};
 use super::output::{Column, Format, printable};
 use super::settings::Settings;
+use crate::client::ClientError;
 use crate::import::read::{EncodingChoice, ReadOptions};
 use crate::import::upload::{self, ImportError, Job, Outcome, Progress};
 use crate::model::import::{Field, FieldType, Kind};
@@ -81,7 +82,12 @@ pub struct ImportArgs {
     #[arg(long, value_name = "N")]
     pub max_rejects: Option<u64>,
     /// Rows per batch; each batch is committed as a whole
-    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    #[arg(
+        long,
+        default_value_t = 10_000,
+        value_name = "N",
+        value_parser = clap::value_parser!(u64).range(1..=50_000)
+    )]
     pub batch_size: u64,
     /// Continue a run that broke off (the id it printed); the file must be
     /// the same
@@ -207,8 +213,10 @@ fn failed(e: ImportError, kind: Kind, path: &Path) -> CliError {
     match e {
         ImportError::File(text) => CliError::invalid(text),
         ImportError::Server { run_id, source } => {
+            // A run the server does not know cannot be continued.
+            let resumable = !matches!(source, ClientError::NotFound(_));
             let mut err = CliError::from(source);
-            if let Some(run) = run_id {
+            if let Some(run) = run_id.filter(|_| resumable) {
                 err.message.push_str(&format!(
                     "\n  hint: rows already sent are safe; continue with \
                      `safedesk import {} {} --resume {run}`",
